@@ -1,0 +1,89 @@
+# verif: plain Makefile.
+#   make          build/verif, build/libverif.a, build/libverif.so
+#   make test     every test, then again under ASan+UBSan
+#   make bench    benchmarks            make run   IFEval report on bundled data
+# Library sources are src/<concern>/*.c except src/cli; the command is
+# src/cli/*.c linked against the static library.
+
+CC      ?= cc
+PKGS    := jansson libpcre2-8 libutf8proc
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+ifneq ($(DEPS_OK),yes)
+  $(info verif: build dependencies missing; running scripts/install-deps)
+  $(shell scripts/install-deps >&2)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+
+DATA_DIR ?= $(CURDIR)/data
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter
+BASE_CFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -Isrc $(WARN) $(PKG_CFLAGS) \
+           -DVF_DATA_DIR='"$(DATA_DIR)"' -fPIC
+OPT     ?= -O2 -g
+CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+
+B       ?= build
+LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TESTS   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all test test-plain test-asan bench run clean deps checksrc
+all: $(B)/verif $(B)/libverif.a $(B)/libverif.so
+
+$(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DVF_BUILDING_LIBRARY -fvisibility=hidden -c $< -o $@
+
+$(B)/libverif.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libverif.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(PKG_LIBS)
+
+$(B)/verif: $(CLI_OBJ) $(B)/libverif.a
+	$(CC) $(OPT) -o $@ $(CLI_OBJ) $(B)/libverif.a $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(B)/libverif.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(B)/libverif.a $(PKG_LIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libverif.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libverif.a $(PKG_LIBS)
+
+# The whole suite runs twice: optimised, then under ASan+UBSan.
+test: checksrc
+	$(MAKE) test-plain
+	$(MAKE) test-asan
+
+test-plain: all $(TESTS)
+	@scripts/run-tests $(B)
+
+test-asan:
+	$(MAKE) B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  CFLAGS="$(CFLAGS)" test-plain
+
+checksrc:
+	@scripts/checksrc
+
+bench: all $(BENCHES)
+	@scripts/run-bench $(B)
+
+run: all
+	$(B)/verif eval ifeval --input_data data/ifeval/input_data.jsonl \
+	  --input_response_data data/ifeval/input_response_data_gpt4_20231107_145030.jsonl \
+	  --output_dir $(B)/run --skip-missing
+
+deps:
+	scripts/install-deps
+
+clean:
+	rm -rf build

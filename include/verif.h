@@ -1,0 +1,150 @@
+/*
+ * verif.h: the one public header of libverif.
+ *
+ * verif checks whether a response follows the constraints of its instruction,
+ * with verdicts identical to the Python references (IFEval first).  A vf_ctx
+ * holds the read-only data every checker needs (Punkt parameters, language
+ * profiles); once created it may be shared by any number of threads.  Every
+ * call that can fail returns a vf_status and fills a caller-owned vf_error,
+ * so no error state is shared between threads.
+ */
+#ifndef VERIF_H
+#define VERIF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(VF_BUILDING_LIBRARY)
+#define VF_API __attribute__((visibility("default")))
+#else
+#define VF_API
+#endif
+
+#define VF_VERSION "0.1.0"
+
+typedef enum vf_status {
+  VF_OK = 0,
+  VF_ENOMEM,      /* out of memory */
+  VF_EINVAL,      /* invalid argument from the caller */
+  VF_EUTF8,       /* text is not valid UTF-8 */
+  VF_EJSON,       /* malformed JSON */
+  VF_EUNKNOWN_ID, /* no checker has this instruction id */
+  VF_EKWARG,      /* a kwarg is missing, unknown or of the wrong type */
+  VF_EREGEX,      /* a pattern supplied in kwargs does not compile */
+  VF_EIO,         /* a file could not be read or written */
+  VF_EDATA,       /* bundled data (profiles, parameters) missing or corrupt */
+  VF_EMISSING,    /* an input refers to something that is not there */
+  VF_EINTERNAL,   /* a bug in verif: please report it */
+  VF_STATUS_COUNT
+} vf_status;
+
+/* A caller-owned error report: the code and a message naming the file,
+ * line, field or instruction id at fault. */
+typedef struct vf_error {
+  vf_status code;
+  char msg[512];
+} vf_error;
+
+/* Short description of a status code ("out of memory", ...). */
+VF_API const char *vf_strerror(vf_status code);
+
+/* ---- context ---------------------------------------------------------- */
+
+typedef struct vf_ctx vf_ctx;
+
+/* Loads the data under data_dir (NULL: $VERIF_DATA_DIR, else the directory
+ * compiled in at build time).  The context is immutable afterwards. */
+VF_API vf_status vf_ctx_new(vf_ctx **out, const char *data_dir, vf_error *err);
+VF_API void vf_ctx_free(vf_ctx *ctx);
+
+/* ---- single checkers ---------------------------------------------------- */
+
+typedef struct vf_checker vf_checker;
+
+/* The outcome of one check: pass is 1 or 0; on failure reason says why
+ * (e.g. "found 212 words, needs at least 300"). */
+typedef struct vf_verdict {
+  int pass;
+  char reason[256];
+} vf_verdict;
+
+/* Builds a checker for instruction id with its kwargs (a JSON object, or
+ * NULL/"" for none).  Unknown ids and missing, unknown or mistyped kwargs
+ * are errors naming the id and the field.  A checker is immutable and may be
+ * run from several threads at once. */
+VF_API vf_status vf_checker_new(const vf_ctx *ctx, const char *id,
+                                const char *kwargs_json, vf_checker **out,
+                                vf_error *err);
+VF_API void vf_checker_free(vf_checker *chk);
+
+/* Runs the checker on a response of len bytes (valid UTF-8, else VF_EUTF8).
+ * This is the raw check_following() of the reference: no strip, no loose. */
+VF_API vf_status vf_checker_run(const vf_checker *chk, const char *response,
+                                size_t len, vf_verdict *out, vf_error *err);
+
+/* The instruction id the checker was built for. */
+VF_API const char *vf_checker_id(const vf_checker *chk);
+
+/* Calls fn for every registered instruction id, in sorted order. */
+VF_API void vf_checker_list(void (*fn)(void *ud, const char *id,
+                                       const char *summary),
+                            void *ud);
+
+/* ---- IFEval-style prompts --------------------------------------------- */
+
+/* One prompt with its instructions, as in IFEval's input_data.jsonl. */
+typedef struct vf_prompt vf_prompt;
+
+/* Parses one input_data line ({"key", "prompt", "instruction_id_list",
+ * "kwargs"}) and builds its checkers.  where names the source for error
+ * messages (e.g. "input.jsonl:12"). */
+VF_API vf_status vf_prompt_parse(const vf_ctx *ctx, const char *json,
+                                 size_t len, const char *where,
+                                 vf_prompt **out, vf_error *err);
+VF_API void vf_prompt_free(vf_prompt *p);
+VF_API const char *vf_prompt_text(const vf_prompt *p);
+VF_API long long vf_prompt_key(const vf_prompt *p);
+VF_API size_t vf_prompt_count(const vf_prompt *p);
+VF_API const vf_checker *vf_prompt_checker(const vf_prompt *p, size_t i);
+
+/* Evaluates a response under IFEval's strict and loose rules; strict[i] and
+ * loose[i] (each vf_prompt_count() long) receive 1 or 0 per instruction. */
+VF_API vf_status vf_prompt_eval(const vf_prompt *p, const char *response,
+                                size_t len, unsigned char *strict,
+                                unsigned char *loose, vf_error *err);
+
+/* ---- the official IFEval evaluation ------------------------------------ */
+
+/* Options of vf_eval_ifeval(), a drop-in for google-research's
+ * evaluation_main: the same inputs, output files and report. */
+typedef struct vf_eval_opts {
+  const char *input_data;          /* input_data.jsonl */
+  const char *input_response_data; /* {"prompt", "response"} lines */
+  const char *output_dir;          /* eval_results_{strict,loose}.jsonl */
+  int jobs;                        /* threads; 0 = all cores */
+  int skip_missing;                /* evaluate prompts that have a response */
+  FILE *report;                    /* the official report (NULL: none) */
+  FILE *log;                       /* progress and notes (NULL: none) */
+} vf_eval_opts;
+
+typedef struct vf_eval_stats {
+  size_t prompts;      /* evaluated */
+  size_t skipped;      /* without a response (with skip_missing) */
+  size_t instructions; /* evaluated */
+  double prompt_strict, instruction_strict, prompt_loose, instruction_loose;
+} vf_eval_stats;
+
+/* Runs the evaluation.  Any malformed line, unknown id, bad kwarg or (unless
+ * skip_missing) prompt without a response is an error naming file, line and
+ * field; on error no output file is left behind.  stats may be NULL. */
+VF_API vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *opts,
+                                vf_eval_stats *stats, vf_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERIF_H */

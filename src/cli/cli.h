@@ -1,0 +1,29 @@
+/*
+ * cli.h: what the verif command's subcommands share.  Each subcommand is
+ * one file with one entry point, registered in main.c's sorted table; the
+ * command uses only the public API (include/verif.h).
+ */
+#ifndef VF_CLI_H
+#define VF_CLI_H
+
+#include "verif.h"
+
+/* Exit codes of every subcommand. */
+enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_ERROR = 2 };
+
+int cmd_check(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+/* Matches "--name value" or "--name=value" at argv[*i]; advances *i past
+ * the value.  Returns 1 on a match, 0 otherwise, -1 if the value is
+ * missing (after printing why). */
+int cli_opt(int argc, char **argv, int *i, const char *name,
+            const char **value);
+
+/* Prints "verif: <msg>" to stderr for an error. */
+void cli_error(const vf_error *err);
+
+/* Creates the context (data from $VERIF_DATA_DIR or the build's data/). */
+vf_ctx *cli_ctx(void);
+
+#endif

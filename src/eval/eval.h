@@ -1,0 +1,19 @@
+/*
+ * eval.h: benchmark evaluation inside the library: IFEval prompts built
+ * from parsed JSON (prompt.c) and the official evaluation run with its
+ * output files and report (ifeval_run.c).
+ */
+#ifndef VF_EVAL_H
+#define VF_EVAL_H
+
+#include "verif.h"
+
+/* Builds a prompt from a parsed input_data object (a json_t *); where
+ * ("file:line") prefixes error messages. */
+vf_status vf_prompt_from_json(const vf_ctx *ctx, const void *obj,
+                              const char *where, vf_prompt **out,
+                              vf_error *err);
+
+size_t vf_prompt_text_len(const vf_prompt *p);
+
+#endif

@@ -1,0 +1,606 @@
+/*
+ * ifeval_run.c: the official IFEval evaluation (evaluation_main.py) as a
+ * library call: reads input_data and the responses, evaluates every prompt
+ * strictly and loosely on N threads, writes eval_results_{strict,loose}.jsonl
+ * byte for byte as the reference does, and prints its report.
+ *
+ * Input is streamed in batches so memory stays bounded whatever the file
+ * size; outputs go to temporary files renamed only when the run succeeds.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checks/checks.h"
+#include "eval/eval.h"
+#include "text/pyjson.h"
+
+/* ---- prompt -> response map ------------------------------------------- */
+
+typedef struct entry {
+  char *prompt, *response;
+  size_t plen, rlen;
+  uint64_t hash;
+} entry;
+
+typedef struct respmap {
+  entry *slots;
+  size_t cap, used;
+} respmap;
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h;
+}
+
+static entry *map_slot(const respmap *m, const char *p, size_t n, uint64_t h) {
+  size_t i = h & (m->cap - 1);
+  for (;; i = (i + 1) & (m->cap - 1)) {
+    entry *e = &m->slots[i];
+    if (!e->prompt || (e->hash == h && e->plen == n && !memcmp(e->prompt, p, n)))
+      return e;
+  }
+}
+
+static int map_grow(respmap *m) {
+  respmap g = {calloc(m->cap ? m->cap * 2 : 1024, sizeof(entry)),
+               m->cap ? m->cap * 2 : 1024, m->used};
+  if (!g.slots)
+    return -1;
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->slots[i].prompt)
+      *map_slot(&g, m->slots[i].prompt, m->slots[i].plen, m->slots[i].hash) =
+          m->slots[i];
+  free(m->slots);
+  *m = g;
+  return 0;
+}
+
+static char *dup_mem(const char *s, size_t n) {
+  char *p = malloc(n + 1);
+  if (p) {
+    memcpy(p, s, n);
+    p[n] = '\0';
+  }
+  return p;
+}
+
+/* Later lines win, as in the reference's dict. */
+static int map_put(respmap *m, const char *p, size_t pn, const char *r,
+                   size_t rn) {
+  if ((m->used + 1) * 2 > m->cap && map_grow(m))
+    return -1;
+  uint64_t h = hash_bytes(p, pn);
+  entry *e = map_slot(m, p, pn, h);
+  char *resp = dup_mem(r, rn);
+  if (!resp)
+    return -1;
+  if (!e->prompt) {
+    e->prompt = dup_mem(p, pn);
+    if (!e->prompt) {
+      free(resp);
+      return -1;
+    }
+    e->plen = pn, e->hash = h;
+    m->used++;
+  }
+  free(e->response);
+  e->response = resp, e->rlen = rn;
+  return 0;
+}
+
+static const entry *map_get(const respmap *m, const char *p, size_t n) {
+  if (!m->cap)
+    return NULL;
+  const entry *e = map_slot(m, p, n, hash_bytes(p, n));
+  return e->prompt ? e : NULL;
+}
+
+static void map_free(respmap *m) {
+  for (size_t i = 0; i < m->cap; i++) {
+    free(m->slots[i].prompt);
+    free(m->slots[i].response);
+  }
+  free(m->slots);
+}
+
+static bool blank_line(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strchr(" \t\r\n", s[i]) || !s[i])
+      return false;
+  return true;
+}
+
+static vf_status load_responses(const char *path, respmap *m, FILE *log,
+                                vf_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return vf_set_error(err, VF_EIO, "%s: cannot open: %s", path,
+                        strerror(errno));
+  char *line = NULL;
+  size_t cap = 0, lineno = 0, bad = 0;
+  vf_status st = VF_OK;
+  vf_error e1 = {0};
+  for (ssize_t n = getline(&line, &cap, f); n >= 0;
+       n = getline(&line, &cap, f)) {
+    lineno++;
+    if (blank_line(line, (size_t)n))
+      continue;
+    json_error_t je;
+    json_t *o = json_loadb(line, (size_t)n, JSON_ALLOW_NUL, &je);
+    const json_t *p = json_object_get(o, "prompt");
+    const json_t *r = json_object_get(o, "response");
+    vf_error e2;
+    if (!o)
+      vf_set_error(&e2, VF_EJSON, "%s:%zu: malformed JSON: %s (column %d)",
+                   path, lineno, je.text, je.column);
+    else if (!json_is_string(p) || !json_is_string(r))
+      vf_set_error(&e2, VF_EJSON, "%s:%zu: field '%s' %s", path, lineno,
+                   json_is_string(p) ? "response" : "prompt",
+                   (json_is_string(p) ? r : p) ? "must be a string"
+                                               : "is missing");
+    else if (map_put(m, json_string_value(p), json_string_length(p),
+                     json_string_value(r), json_string_length(r)))
+      st = vf_set_error(err, VF_ENOMEM, "out of memory");
+    else
+      e2.code = VF_OK;
+    json_decref(o);
+    if (st)
+      break;
+    if (e2.code) {
+      if (!bad++)
+        e1 = e2;
+      if (log)
+        fprintf(log, "verif: %s\n", e2.msg);
+    }
+  }
+  if (!st && ferror(f))
+    st = vf_set_error(err, VF_EIO, "%s: read error: %s", path, strerror(errno));
+  if (!st && bad)
+    st = vf_set_error(err, e1.code, "%s%s", e1.msg,
+                      bad > 1 ? " (and more errors, listed above)" : "");
+  free(line);
+  fclose(f);
+  return st;
+}
+
+/* ---- per-id tallies and the report -------------------------------------- */
+
+typedef struct tally {
+  char *name;
+  long total, correct;
+} tally;
+
+typedef struct tallies {
+  tally *t;
+  size_t n, cap;
+} tallies;
+
+static int tally_add(tallies *ts, const char *name, size_t len, bool ok) {
+  for (size_t i = 0; i < ts->n; i++)
+    if (strlen(ts->t[i].name) == len && !memcmp(ts->t[i].name, name, len)) {
+      ts->t[i].total++;
+      ts->t[i].correct += ok;
+      return 0;
+    }
+  if (ts->n == ts->cap) {
+    size_t cap = ts->cap ? ts->cap * 2 : 32;
+    tally *t = realloc(ts->t, cap * sizeof *t);
+    if (!t)
+      return -1;
+    ts->t = t, ts->cap = cap;
+  }
+  char *nm = dup_mem(name, len);
+  if (!nm)
+    return -1;
+  ts->t[ts->n++] = (tally){nm, 1, ok};
+  return 0;
+}
+
+static void tallies_free(tallies *ts) {
+  for (size_t i = 0; i < ts->n; i++)
+    free(ts->t[i].name);
+  free(ts->t);
+}
+
+typedef struct score {
+  long prompts, prompts_ok, instr, instr_ok;
+  tallies tier0, tier1;
+} score;
+
+static int score_add(score *s, const vf_prompt *p, const unsigned char *ok) {
+  bool all = true;
+  for (size_t i = 0; i < vf_prompt_count(p); i++) {
+    const char *id = vf_checker_id(vf_prompt_checker(p, i));
+    const char *colon = strchr(id, ':');
+    size_t cat = colon ? (size_t)(colon - id) : strlen(id);
+    all = all && ok[i];
+    s->instr++;
+    s->instr_ok += ok[i];
+    if (tally_add(&s->tier0, id, cat, ok[i]) ||
+        tally_add(&s->tier1, id, strlen(id), ok[i]))
+      return -1;
+  }
+  s->prompts++;
+  s->prompts_ok += all;
+  return 0;
+}
+
+static int cmp_tally(const void *a, const void *b) {
+  return strcmp(((const tally *)a)->name, ((const tally *)b)->name);
+}
+
+static void print_ratio(FILE *f, const char *label, long num, long den) {
+  char buf[40];
+  vf_py_float_repr((double)num / (double)den, buf, sizeof buf);
+  fprintf(f, "%s%s\n", label, buf);
+}
+
+static void print_tallies(FILE *f, tallies *ts) {
+  qsort(ts->t, ts->n, sizeof *ts->t, cmp_tally);
+  for (size_t i = 0; i < ts->n; i++) {
+    char label[300];
+    snprintf(label, sizeof label, "%s ", ts->t[i].name);
+    print_ratio(f, label, ts->t[i].correct, ts->t[i].total);
+  }
+}
+
+/* print_report() of evaluation_main.py, preceded by its banner lines. */
+static void print_report(FILE *f, const char *path, score *s) {
+  fprintf(f, "================================================================\n");
+  fprintf(f, "%s Accuracy Scores:\n", path);
+  print_ratio(f, "prompt-level: ", s->prompts_ok, s->prompts);
+  print_ratio(f, "instruction-level: ", s->instr_ok, s->instr);
+  fputc('\n', f);
+  print_tallies(f, &s->tier0);
+  fputc('\n', f);
+  print_tallies(f, &s->tier1);
+}
+
+/* ---- output lines ---------------------------------------------------------- */
+
+static int write_result(vf_buf *b, const vf_prompt *p, const entry *e,
+                        const unsigned char *ok) {
+  bool all = true;
+  for (size_t i = 0; i < vf_prompt_count(p); i++)
+    all = all && ok[i];
+  int rc = vf_buf_printf(b, "{\"follow_all_instructions\": %s, "
+                            "\"follow_instruction_list\": [",
+                         all ? "true" : "false");
+  for (size_t i = 0; i < vf_prompt_count(p) && !rc; i++)
+    rc = vf_buf_printf(b, "%s%s", i ? ", " : "", ok[i] ? "true" : "false");
+  rc = rc || vf_buf_append(b, "], \"instruction_id_list\": [", 27);
+  for (size_t i = 0; i < vf_prompt_count(p) && !rc; i++) {
+    const char *id = vf_checker_id(vf_prompt_checker(p, i));
+    rc = (i && vf_buf_append(b, ", ", 2)) ||
+         vf_pyjson_dump_str(b, id, strlen(id));
+  }
+  rc = rc || vf_buf_append(b, "], \"prompt\": ", 13) ||
+       vf_pyjson_dump_str(b, vf_prompt_text(p), vf_prompt_text_len(p)) ||
+       vf_buf_append(b, ", \"response\": ", 14) ||
+       vf_pyjson_dump_str(b, e->response, e->rlen) || vf_buf_putc(b, '}') ||
+       vf_buf_putc(b, '\n');
+  return rc;
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+enum { BATCH = 1024 };
+
+typedef struct item {
+  char *line;
+  size_t len, lineno;
+  vf_prompt *p;
+  const entry *resp;
+  unsigned char *ok; /* strict verdicts, then loose ones */
+  vf_error err;
+} item;
+
+typedef struct run {
+  const vf_ctx *ctx;
+  const vf_eval_opts *o;
+  const respmap *map;
+  item *items;
+  size_t n;
+  atomic_size_t next;
+} run;
+
+static void eval_item(const run *r, item *it) {
+  char where[600];
+  json_error_t je;
+  snprintf(where, sizeof where, "%s:%zu", r->o->input_data, it->lineno);
+  it->err.code = VF_OK;
+  json_t *o = json_loadb(it->line, it->len, JSON_ALLOW_NUL, &je);
+  if (!o) {
+    vf_set_error(&it->err, VF_EJSON, "%s: malformed JSON: %s (column %d)",
+                 where, je.text, je.column);
+    return;
+  }
+  vf_status st = vf_prompt_from_json(r->ctx, o, where, &it->p, &it->err);
+  json_decref(o);
+  if (st)
+    return;
+  it->resp = map_get(r->map, vf_prompt_text(it->p), vf_prompt_text_len(it->p));
+  if (!it->resp)
+    return;
+  size_t k = vf_prompt_count(it->p);
+  it->ok = malloc(2 * k + 1);
+  if (!it->ok) {
+    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+    return;
+  }
+  vf_error e2;
+  st = vf_prompt_eval(it->p, it->resp->response, it->resp->rlen, it->ok,
+                      it->ok + k, &e2);
+  if (st)
+    vf_set_error(&it->err, st, "%s: key %lld: %s", where, vf_prompt_key(it->p),
+                 e2.msg);
+}
+
+static void *worker(void *arg) {
+  run *r = arg;
+  for (;;) {
+    size_t i = atomic_fetch_add(&r->next, 1);
+    if (i >= r->n)
+      return NULL;
+    eval_item(r, &r->items[i]);
+  }
+}
+
+static void eval_batch(run *r, int jobs) {
+  pthread_t th[256];
+  int started = 0;
+  atomic_store(&r->next, 0);
+  for (int t = 1; t < jobs && t < 256; t++)
+    if (pthread_create(&th[started], NULL, worker, r) == 0)
+      started++;
+  worker(r);
+  for (int t = 0; t < started; t++)
+    pthread_join(th[t], NULL);
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+typedef struct outputs {
+  char *path[2], *tmp[2];
+  FILE *f[2];
+} outputs;
+
+static vf_status open_outputs(const char *dir, outputs *out, vf_error *err) {
+  static const char *const names[2] = {"eval_results_strict.jsonl",
+                                       "eval_results_loose.jsonl"};
+  if (mkdir(dir, 0777) && errno != EEXIST)
+    return vf_set_error(err, VF_EIO, "%s: cannot create directory: %s", dir,
+                        strerror(errno));
+  for (int k = 0; k < 2; k++) {
+    vf_buf p = {0}, t = {0};
+    /* os.path.join(dir, name): no doubled slash after a trailing one */
+    size_t dl = strlen(dir);
+    const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
+    if (vf_buf_printf(&p, "%s%s%s", dir, sep, names[k]) ||
+        vf_buf_printf(&t, "%s.tmp", p.data)) {
+      vf_buf_free(&p);
+      vf_buf_free(&t);
+      return vf_set_error(err, VF_ENOMEM, "out of memory");
+    }
+    out->path[k] = p.data, out->tmp[k] = t.data;
+    out->f[k] = fopen(t.data, "wb");
+    if (!out->f[k])
+      return vf_set_error(err, VF_EIO, "%s: cannot write: %s", t.data,
+                          strerror(errno));
+  }
+  return VF_OK;
+}
+
+/* Closes the outputs; renames them into place when keep, else removes. */
+static vf_status close_outputs(outputs *out, bool keep, vf_error *err) {
+  vf_status st = VF_OK;
+  for (int k = 0; k < 2; k++) {
+    if (out->f[k] && fclose(out->f[k]) && keep)
+      st = vf_set_error(err, VF_EIO, "%s: write error: %s", out->tmp[k],
+                        strerror(errno));
+    out->f[k] = NULL;
+  }
+  for (int k = 0; k < 2; k++) {
+    if (!out->tmp[k])
+      continue;
+    if (keep && !st && rename(out->tmp[k], out->path[k]))
+      st = vf_set_error(err, VF_EIO, "%s: cannot rename: %s", out->path[k],
+                        strerror(errno));
+    if (!keep || st)
+      unlink(out->tmp[k]);
+  }
+  return st;
+}
+
+static void free_outputs(outputs *out) {
+  for (int k = 0; k < 2; k++) {
+    free(out->path[k]);
+    free(out->tmp[k]);
+  }
+}
+
+typedef struct state {
+  score sc[2];
+  vf_buf line;
+  vf_buf missing; /* "key, key, ..." */
+  size_t nmissing, nerrors;
+  vf_error first;
+} state;
+
+/* Consumes one evaluated item in input order. */
+static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
+                             item *it, vf_error *err) {
+  if (it->err.code) {
+    if (!s->nerrors++)
+      s->first = it->err;
+    if (o->log)
+      fprintf(o->log, "verif: %s\n", it->err.msg);
+    return VF_OK;
+  }
+  if (!it->resp) {
+    s->nmissing++;
+    if (vf_buf_printf(&s->missing, "%s%lld", s->missing.len ? ", " : "",
+                      vf_prompt_key(it->p)))
+      return vf_set_error(err, VF_ENOMEM, "out of memory");
+    return VF_OK;
+  }
+  size_t k = vf_prompt_count(it->p);
+  for (int m = 0; m < 2; m++) {
+    vf_buf_reset(&s->line);
+    if (write_result(&s->line, it->p, it->resp, it->ok + m * k) ||
+        score_add(&s->sc[m], it->p, it->ok + m * k))
+      return vf_set_error(err, VF_ENOMEM, "out of memory");
+    if (fwrite(s->line.data, 1, s->line.len, out->f[m]) != s->line.len)
+      return vf_set_error(err, VF_EIO, "write error: %s", strerror(errno));
+  }
+  return VF_OK;
+}
+
+static void free_item(item *it) {
+  free(it->line);
+  vf_prompt_free(it->p);
+  free(it->ok);
+  memset(it, 0, sizeof *it);
+}
+
+/* Reads up to BATCH non-blank lines; returns how many (0 at the end). */
+static size_t read_batch(FILE *f, item *items, size_t *lineno) {
+  size_t n = 0;
+  while (n < BATCH) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len = getline(&line, &cap, f);
+    if (len < 0) {
+      free(line);
+      break;
+    }
+    ++*lineno;
+    if (blank_line(line, (size_t)len)) {
+      free(line);
+      continue;
+    }
+    items[n++] = (item){.line = line, .len = (size_t)len, .lineno = *lineno};
+  }
+  return n;
+}
+
+static vf_status verdict_of_run(state *s, const vf_eval_opts *o,
+                                vf_error *err) {
+  if (s->nerrors)
+    return vf_set_error(err, s->first.code, "%s%s", s->first.msg,
+                        s->nerrors > 1 ? " (and more errors, listed above)"
+                                       : "");
+  if (s->nmissing && !o->skip_missing)
+    return vf_set_error(err, VF_EMISSING,
+                        "%s: %zu prompt(s) have no response in %s (keys: "
+                        "%.300s); use --skip-missing to evaluate the rest",
+                        o->input_data, s->nmissing, o->input_response_data,
+                        s->missing.data);
+  if (s->sc[0].prompts == 0)
+    return vf_set_error(err, VF_EMISSING, "%s: no prompt to evaluate",
+                        o->input_data);
+  return VF_OK;
+}
+
+static void fill_stats(const state *s, vf_eval_stats *st) {
+  memset(st, 0, sizeof *st);
+  st->prompts = (size_t)s->sc[0].prompts;
+  st->skipped = s->nmissing;
+  st->instructions = (size_t)s->sc[0].instr;
+  if (!s->sc[0].prompts)
+    return;
+  st->prompt_strict = (double)s->sc[0].prompts_ok / (double)s->sc[0].prompts;
+  st->prompt_loose = (double)s->sc[1].prompts_ok / (double)s->sc[1].prompts;
+  st->instruction_strict = (double)s->sc[0].instr_ok / (double)s->sc[0].instr;
+  st->instruction_loose = (double)s->sc[1].instr_ok / (double)s->sc[1].instr;
+}
+
+static vf_status stream(run *r, FILE *in, state *s, outputs *out,
+                        vf_error *err) {
+  size_t lineno = 0, done = 0;
+  int jobs = r->o->jobs > 0 ? r->o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  bool tty = r->o->log && isatty(fileno(r->o->log));
+  vf_status st = VF_OK;
+  for (;;) {
+    r->n = read_batch(in, r->items, &lineno);
+    if (!r->n)
+      break;
+    eval_batch(r, jobs < 1 ? 1 : jobs);
+    for (size_t i = 0; i < r->n; i++) {
+      if (!st)
+        st = finish_item(s, r->o, out, &r->items[i], err);
+      free_item(&r->items[i]);
+    }
+    done += r->n;
+    if (tty)
+      fprintf(r->o->log, "\rverif: %zu prompts evaluated", done);
+    if (st)
+      break;
+  }
+  if (tty)
+    fputc('\n', r->o->log);
+  if (!st && ferror(in))
+    st = vf_set_error(err, VF_EIO, "%s: read error: %s", r->o->input_data,
+                      strerror(errno));
+  return st;
+}
+
+vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
+                         vf_eval_stats *stats, vf_error *err) {
+  if (!ctx || !o || !o->input_data || !o->input_response_data ||
+      !o->output_dir)
+    return vf_set_error(err, VF_EINVAL,
+                        "vf_eval_ifeval: input_data, input_response_data and "
+                        "output_dir are required");
+  respmap map = {0};
+  state s = {0};
+  outputs out = {0};
+  run r = {.ctx = ctx, .o = o, .map = &map};
+  FILE *in = NULL;
+  vf_status st = load_responses(o->input_response_data, &map, o->log, err);
+  if (!st) {
+    in = fopen(o->input_data, "rb");
+    if (!in)
+      st = vf_set_error(err, VF_EIO, "%s: cannot open: %s", o->input_data,
+                        strerror(errno));
+  }
+  r.items = st ? NULL : calloc(BATCH, sizeof *r.items);
+  if (!st && !r.items)
+    st = vf_set_error(err, VF_ENOMEM, "out of memory");
+  if (!st)
+    st = open_outputs(o->output_dir, &out, err);
+  if (!st)
+    st = stream(&r, in, &s, &out, err);
+  if (!st)
+    st = verdict_of_run(&s, o, err);
+  vf_status cst = close_outputs(&out, st == VF_OK, err);
+  st = st ? st : cst;
+  if (!st && o->skip_missing && s.nmissing && o->log)
+    fprintf(o->log, "verif: skipped %zu prompt(s) without a response (keys: "
+                    "%.300s)\n", s.nmissing, s.missing.data);
+  if (!st && o->report)
+    for (int m = 0; m < 2; m++)
+      print_report(o->report, out.path[m], &s.sc[m]);
+  if (!st && stats)
+    fill_stats(&s, stats);
+  if (in)
+    fclose(in);
+  free(r.items);
+  free_outputs(&out);
+  map_free(&map);
+  for (int m = 0; m < 2; m++) {
+    tallies_free(&s.sc[m].tier0);
+    tallies_free(&s.sc[m].tier1);
+  }
+  vf_buf_free(&s.line);
+  vf_buf_free(&s.missing);
+  return st;
+}
