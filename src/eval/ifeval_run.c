@@ -18,6 +18,7 @@
 
 #include "checks/checks.h"
 #include "eval/eval.h"
+#include "text/jsonl.h"
 #include "text/pyjson.h"
 
 /* ---- prompt -> response map ------------------------------------------- */
@@ -118,47 +119,131 @@ static bool blank_line(const char *s, size_t n) {
   return true;
 }
 
-static vf_status load_responses(const char *path, respmap *m, FILE *log,
-                                vf_error *err) {
+/* Runs fn(arg, i) for i in [0, n) on jobs threads (the caller's included). */
+typedef struct par {
+  void (*fn)(void *arg, size_t i);
+  void *arg;
+  size_t n;
+  atomic_size_t next;
+} par;
+
+static void *par_worker(void *p_) {
+  par *p = p_;
+  for (size_t i = atomic_fetch_add(&p->next, 1); i < p->n;
+       i = atomic_fetch_add(&p->next, 1))
+    p->fn(p->arg, i);
+  return NULL;
+}
+
+static void parallel(int jobs, size_t n, void (*fn)(void *, size_t),
+                     void *arg) {
+  par p = {fn, arg, n, 0};
+  pthread_t th[256];
+  int started = 0;
+  for (int t = 1; t < jobs && t < 256 && (size_t)t < n; t++)
+    if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
+      started++;
+  par_worker(&p);
+  for (int t = 0; t < started; t++)
+    pthread_join(th[t], NULL);
+}
+
+enum { BATCH = 1024 };
+
+/* One line of the responses file, decoded by a worker. */
+typedef struct rline {
+  char *line;
+  size_t len, lineno;
+  vf_buf field[2]; /* prompt, response */
+  vf_error err;
+} rline;
+
+typedef struct rbatch {
+  const char *path;
+  rline *l;
+} rbatch;
+
+static void decode_response(void *arg, size_t i) {
+  rbatch *b = arg;
+  rline *l = &b->l[i];
+  static const char *const keys[2] = {"prompt", "response"};
+  bool found[2];
+  l->err.code = VF_OK;
+  if (vf_jsonl_flat(l->line, l->len, keys, 2, l->field, found) && found[0] &&
+      found[1])
+    return;
+  json_error_t je;
+  json_t *o = json_loadb(l->line, l->len, JSON_ALLOW_NUL, &je);
+  const json_t *f[2] = {json_object_get(o, "prompt"),
+                        json_object_get(o, "response")};
+  int bad = !json_is_string(f[0]) ? 0 : 1;
+  if (!o)
+    vf_set_error(&l->err, VF_EJSON, "%s:%zu: malformed JSON: %s (column %d)",
+                 b->path, l->lineno, je.text, je.column);
+  else if (!json_is_string(f[0]) || !json_is_string(f[1]))
+    vf_set_error(&l->err, VF_EJSON, "%s:%zu: field '%s' %s", b->path,
+                 l->lineno, keys[bad], f[bad] ? "must be a string" : "is missing");
+  for (int k = 0; k < 2 && !l->err.code; k++) {
+    vf_buf_reset(&l->field[k]);
+    if (vf_buf_append(&l->field[k], json_string_value(f[k]),
+                      json_string_length(f[k])))
+      vf_set_error(&l->err, VF_ENOMEM, "out of memory");
+  }
+  json_decref(o);
+}
+
+/* Reads up to BATCH non-blank lines into line slots; returns the count. */
+static size_t read_lines(FILE *f, size_t *lineno, char **lines, size_t *lens,
+                         size_t *linenos) {
+  size_t n = 0;
+  while (n < BATCH) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len = getline(&line, &cap, f);
+    if (len < 0) {
+      free(line);
+      break;
+    }
+    ++*lineno;
+    if (blank_line(line, (size_t)len)) {
+      free(line);
+      continue;
+    }
+    lines[n] = line, lens[n] = (size_t)len, linenos[n] = *lineno;
+    n++;
+  }
+  return n;
+}
+
+static vf_status load_responses(const char *path, respmap *m, int jobs,
+                                FILE *log, vf_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return vf_set_error(err, VF_EIO, "%s: cannot open: %s", path,
                         strerror(errno));
-  char *line = NULL;
-  size_t cap = 0, lineno = 0, bad = 0;
-  vf_status st = VF_OK;
+  rbatch b = {path, calloc(BATCH, sizeof(rline))};
+  char *lines[BATCH];
+  size_t lens[BATCH], linenos[BATCH], lineno = 0, bad = 0, n = 0;
+  vf_status st = b.l ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
   vf_error e1 = {0};
-  for (ssize_t n = getline(&line, &cap, f); n >= 0;
-       n = getline(&line, &cap, f)) {
-    lineno++;
-    if (blank_line(line, (size_t)n))
-      continue;
-    json_error_t je;
-    json_t *o = json_loadb(line, (size_t)n, JSON_ALLOW_NUL, &je);
-    const json_t *p = json_object_get(o, "prompt");
-    const json_t *r = json_object_get(o, "response");
-    vf_error e2;
-    if (!o)
-      vf_set_error(&e2, VF_EJSON, "%s:%zu: malformed JSON: %s (column %d)",
-                   path, lineno, je.text, je.column);
-    else if (!json_is_string(p) || !json_is_string(r))
-      vf_set_error(&e2, VF_EJSON, "%s:%zu: field '%s' %s", path, lineno,
-                   json_is_string(p) ? "response" : "prompt",
-                   (json_is_string(p) ? r : p) ? "must be a string"
-                                               : "is missing");
-    else if (map_put(m, json_string_value(p), json_string_length(p),
-                     json_string_value(r), json_string_length(r)))
-      st = vf_set_error(err, VF_ENOMEM, "out of memory");
-    else
-      e2.code = VF_OK;
-    json_decref(o);
-    if (st)
-      break;
-    if (e2.code) {
-      if (!bad++)
-        e1 = e2;
-      if (log)
-        fprintf(log, "verif: %s\n", e2.msg);
+  if (!st)
+    n = read_lines(f, &lineno, lines, lens, linenos);
+  for (; !st && n > 0; n = read_lines(f, &lineno, lines, lens, linenos)) {
+    for (size_t i = 0; i < n; i++)
+      b.l[i].line = lines[i], b.l[i].len = lens[i], b.l[i].lineno = linenos[i];
+    parallel(jobs, n, decode_response, &b);
+    for (size_t i = 0; i < n; i++) {
+      rline *l = &b.l[i];
+      if (l->err.code && !bad++)
+        e1 = l->err;
+      if (l->err.code && log)
+        fprintf(log, "verif: %s\n", l->err.msg);
+      if (!l->err.code && !st &&
+          map_put(m, l->field[0].data, l->field[0].len, l->field[1].data,
+                  l->field[1].len))
+        st = vf_set_error(err, VF_ENOMEM, "out of memory");
+      free(l->line);
+      l->line = NULL;
     }
   }
   if (!st && ferror(f))
@@ -166,7 +251,11 @@ static vf_status load_responses(const char *path, respmap *m, FILE *log,
   if (!st && bad)
     st = vf_set_error(err, e1.code, "%s%s", e1.msg,
                       bad > 1 ? " (and more errors, listed above)" : "");
-  free(line);
+  for (size_t i = 0; b.l && i < BATCH; i++) {
+    vf_buf_free(&b.l[i].field[0]);
+    vf_buf_free(&b.l[i].field[1]);
+  }
+  free(b.l);
   fclose(f);
   return st;
 }
@@ -292,8 +381,6 @@ static int write_result(vf_buf *b, const vf_prompt *p, const entry *e,
 
 /* ---- batches ---------------------------------------------------------------- */
 
-enum { BATCH = 1024 };
-
 typedef struct item {
   char *line;
   size_t len, lineno;
@@ -309,7 +396,6 @@ typedef struct run {
   const respmap *map;
   item *items;
   size_t n;
-  atomic_size_t next;
 } run;
 
 static void eval_item(const run *r, item *it) {
@@ -344,26 +430,9 @@ static void eval_item(const run *r, item *it) {
                  e2.msg);
 }
 
-static void *worker(void *arg) {
-  run *r = arg;
-  for (;;) {
-    size_t i = atomic_fetch_add(&r->next, 1);
-    if (i >= r->n)
-      return NULL;
-    eval_item(r, &r->items[i]);
-  }
-}
-
-static void eval_batch(run *r, int jobs) {
-  pthread_t th[256];
-  int started = 0;
-  atomic_store(&r->next, 0);
-  for (int t = 1; t < jobs && t < 256; t++)
-    if (pthread_create(&th[started], NULL, worker, r) == 0)
-      started++;
-  worker(r);
-  for (int t = 0; t < started; t++)
-    pthread_join(th[t], NULL);
+static void eval_one(void *arg, size_t i) {
+  const run *r = arg;
+  eval_item(r, &r->items[i]);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -471,24 +540,13 @@ static void free_item(item *it) {
   memset(it, 0, sizeof *it);
 }
 
-/* Reads up to BATCH non-blank lines; returns how many (0 at the end). */
+/* Reads up to BATCH non-blank lines as items; returns how many. */
 static size_t read_batch(FILE *f, item *items, size_t *lineno) {
-  size_t n = 0;
-  while (n < BATCH) {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len = getline(&line, &cap, f);
-    if (len < 0) {
-      free(line);
-      break;
-    }
-    ++*lineno;
-    if (blank_line(line, (size_t)len)) {
-      free(line);
-      continue;
-    }
-    items[n++] = (item){.line = line, .len = (size_t)len, .lineno = *lineno};
-  }
+  char *lines[BATCH];
+  size_t lens[BATCH], linenos[BATCH];
+  size_t n = read_lines(f, lineno, lines, lens, linenos);
+  for (size_t i = 0; i < n; i++)
+    items[i] = (item){.line = lines[i], .len = lens[i], .lineno = linenos[i]};
   return n;
 }
 
@@ -523,17 +581,22 @@ static void fill_stats(const state *s, vf_eval_stats *st) {
   st->instruction_loose = (double)s->sc[1].instr_ok / (double)s->sc[1].instr;
 }
 
+static int jobs_of(const vf_eval_opts *o) {
+  int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  return jobs < 1 ? 1 : jobs;
+}
+
 static vf_status stream(run *r, FILE *in, state *s, outputs *out,
                         vf_error *err) {
   size_t lineno = 0, done = 0;
-  int jobs = r->o->jobs > 0 ? r->o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int jobs = jobs_of(r->o);
   bool tty = r->o->log && isatty(fileno(r->o->log));
   vf_status st = VF_OK;
   for (;;) {
     r->n = read_batch(in, r->items, &lineno);
     if (!r->n)
       break;
-    eval_batch(r, jobs < 1 ? 1 : jobs);
+    parallel(jobs < 1 ? 1 : jobs, r->n, eval_one, r);
     for (size_t i = 0; i < r->n; i++) {
       if (!st)
         st = finish_item(s, r->o, out, &r->items[i], err);
@@ -565,7 +628,8 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
   outputs out = {0};
   run r = {.ctx = ctx, .o = o, .map = &map};
   FILE *in = NULL;
-  vf_status st = load_responses(o->input_response_data, &map, o->log, err);
+  vf_status st = load_responses(o->input_response_data, &map, jobs_of(o),
+                                o->log, err);
   if (!st) {
     in = fopen(o->input_data, "rb");
     if (!in)

@@ -60,8 +60,10 @@ static vf_status build(const vf_ctx *ctx, vf_prompt *p, const json_t *ids,
     vf_status st = vf_checker_from_json(ctx, json_string_value(id), kw,
                                         &p->chk[i], &e2);
     if (st)
-      return vf_set_error(err, st, "%s: field 'kwargs'[%zu]: %s", where, i,
-                          e2.msg);
+      return vf_set_error(err, st, "%s: field '%s'[%zu]: %s", where,
+                          st == VF_EUNKNOWN_ID ? "instruction_id_list"
+                                               : "kwargs",
+                          i, e2.msg);
   }
   return VF_OK;
 }
