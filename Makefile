@@ -6,7 +6,8 @@
 # src/cli/*.c linked against the static library.
 
 CC      ?= cc
-PKGS    := jansson libpcre2-8 libutf8proc
+PKGS    := jansson libpcre2-8 libutf8proc python3-embed libseccomp libcurl \
+           libmicrohttpd sqlite3
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
   $(info verif: build dependencies missing; running scripts/install-deps)

@@ -10,9 +10,12 @@
 #ifndef VF_TEST_HARNESS_H
 #define VF_TEST_HARNESS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "verif.h"
 
 static int vf_test_passed, vf_test_failed, vf_test_skipped;
 

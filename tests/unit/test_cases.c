@@ -1,5 +1,5 @@
 /*
- * test_cases.c: runs every data-driven checker case in tests/cases/*.jsonl.
+ * test_cases.c: runs every data-driven checker case in tests/cases/ (*.jsonl).
  * One JSON object a line:
  *   {"id", "kwargs", "response", "expect": bool}      check_following()
  *   {"id", "kwargs", "response", "strict": bool, "loose": bool}
@@ -90,7 +90,7 @@ static int run_file(const char *path) {
   FILE *f = fopen(path, "r");
   if (!f)
     return 0;
-  char *line = NULL, where[600];
+  char *line = NULL, where[700];
   size_t cap = 0, lineno = 0;
   int n = 0;
   for (ssize_t len = getline(&line, &cap, f); len > 0;
