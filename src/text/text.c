@@ -86,10 +86,21 @@ void vf_buf_free(vf_buf *b) {
 
 /* ---- UTF-8 --------------------------------------------------------------- */
 
+/* True when none of the 8 bytes at p has its high bit set. */
+static bool ascii8(const unsigned char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return (w & 0x8080808080808080ULL) == 0;
+}
+
 bool vf_utf8_valid(const char *s, size_t len, size_t *bad) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
+    if (len - i >= 8 && ascii8(p + i)) {
+      i += 8;
+      continue;
+    }
     unsigned c = p[i];
     size_t n;
     uint32_t cp, min;
