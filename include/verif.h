@@ -144,6 +144,57 @@ typedef struct vf_eval_stats {
 VF_API vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *opts,
                                 vf_eval_stats *stats, vf_error *err);
 
+/* ---- scoring: the reward engine ---------------------------------------- */
+
+/* How the hard part (mean of the [rule] checks) and the soft verdict of the
+ * [llm] constraints combine into one reward. */
+typedef enum vf_combine {
+  VF_COMBINE_PRODUCT, /* hard mean x soft (the released VerIF code) */
+  VF_COMBINE_AVERAGE, /* (all hard passed + soft) / 2 (the paper) */
+  VF_COMBINE_ALL      /* 1 only when everything passes */
+} vf_combine;
+
+/* Item formats; AUTO detects the format of every line on its own. */
+typedef enum vf_format {
+  VF_FORMAT_AUTO,
+  VF_FORMAT_VERINSTRUCT,
+  VF_FORMAT_VERL,
+  VF_FORMAT_IFEVAL
+} vf_format;
+
+typedef struct vf_engine_opts {
+  vf_combine combine;
+  vf_format format;
+  int keep_reasoning;     /* score the whole text, not just after </think> */
+  int threads;            /* native check threads; 0 = all cores */
+  int workers;            /* sandboxed Python workers; 0 = all cores */
+  double check_timeout_s; /* per Python check; 0 = 1 s */
+  size_t memory_mb;       /* per Python worker; 0 = 1024 */
+} vf_engine_opts;
+
+typedef struct vf_engine vf_engine;
+
+/* The engine owns the sandbox pool (started on first use) and a running
+ * summary.  It may be shared by threads: vf_engine_score is thread-safe. */
+VF_API vf_status vf_engine_new(const vf_ctx *ctx, const vf_engine_opts *opts,
+                               vf_engine **out, vf_error *err);
+VF_API void vf_engine_free(vf_engine *e);
+
+/* Scores n items, each one JSONL line (items[i], lens[i] bytes); where[i]
+ * names its origin for messages ("file:line"; NULL: "item <i>").  out[i]
+ * always receives a malloc'd one-line JSON record (no newline): id, reward,
+ * hard, soft, checks, error (or results, one per response, for an item
+ * with "responses").  An item that cannot be scored gets a record whose
+ * error says why; the call itself fails only when the engine does. */
+VF_API vf_status vf_engine_score(vf_engine *e, const char *const *items,
+                                 const size_t *lens,
+                                 const char *const *where, size_t n,
+                                 char **out, vf_error *err);
+
+/* Writes the running summary (items, mean reward, pass rate per checker
+ * category, errors by kind) as text to f. */
+VF_API void vf_engine_report(vf_engine *e, FILE *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,4 +16,7 @@ vf_status vf_prompt_from_json(const vf_ctx *ctx, const void *obj,
 
 size_t vf_prompt_text_len(const vf_prompt *p);
 
+/* Hands checker i over to the caller (the prompt keeps a NULL there). */
+vf_checker *vf_prompt_take_checker(vf_prompt *p, size_t i);
+
 #endif

@@ -9,14 +9,14 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks/checks.h"
+#include "core/parallel.h"
+#include "core/tally.h"
 #include "eval/eval.h"
 #include "text/jsonl.h"
 #include "text/pyjson.h"
@@ -119,35 +119,6 @@ static bool blank_line(const char *s, size_t n) {
   return true;
 }
 
-/* Runs fn(arg, i) for i in [0, n) on jobs threads (the caller's included). */
-typedef struct par {
-  void (*fn)(void *arg, size_t i);
-  void *arg;
-  size_t n;
-  atomic_size_t next;
-} par;
-
-static void *par_worker(void *p_) {
-  par *p = p_;
-  for (size_t i = atomic_fetch_add(&p->next, 1); i < p->n;
-       i = atomic_fetch_add(&p->next, 1))
-    p->fn(p->arg, i);
-  return NULL;
-}
-
-static void parallel(int jobs, size_t n, void (*fn)(void *, size_t),
-                     void *arg) {
-  par p = {fn, arg, n, 0};
-  pthread_t th[256];
-  int started = 0;
-  for (int t = 1; t < jobs && t < 256 && (size_t)t < n; t++)
-    if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
-      started++;
-  par_worker(&p);
-  for (int t = 0; t < started; t++)
-    pthread_join(th[t], NULL);
-}
-
 enum { BATCH = 1024 };
 
 /* One line of the responses file, decoded by a worker. */
@@ -231,7 +202,7 @@ static vf_status load_responses(const char *path, respmap *m, int jobs,
   for (; !st && n > 0; n = read_lines(f, &lineno, lines, lens, linenos)) {
     for (size_t i = 0; i < n; i++)
       b.l[i].line = lines[i], b.l[i].len = lens[i], b.l[i].lineno = linenos[i];
-    parallel(jobs, n, decode_response, &b);
+    vf_parallel(jobs, n, decode_response, &b);
     for (size_t i = 0; i < n; i++) {
       rline *l = &b.l[i];
       if (l->err.code && !bad++)
@@ -262,46 +233,19 @@ static vf_status load_responses(const char *path, respmap *m, int jobs,
 
 /* ---- per-id tallies and the report -------------------------------------- */
 
-typedef struct tally {
-  char *name;
-  long total, correct;
-} tally;
-
-typedef struct tallies {
-  tally *t;
-  size_t n, cap;
-} tallies;
-
-static int tally_add(tallies *ts, const char *name, size_t len, bool ok) {
-  for (size_t i = 0; i < ts->n; i++)
-    if (strlen(ts->t[i].name) == len && !memcmp(ts->t[i].name, name, len)) {
-      ts->t[i].total++;
-      ts->t[i].correct += ok;
-      return 0;
-    }
-  if (ts->n == ts->cap) {
-    size_t cap = ts->cap ? ts->cap * 2 : 32;
-    tally *t = realloc(ts->t, cap * sizeof *t);
-    if (!t)
-      return -1;
-    ts->t = t, ts->cap = cap;
-  }
-  char *nm = dup_mem(name, len);
-  if (!nm)
+/* Adds one verdict to the tally named name[0..len). */
+static int tally_add(vf_tallies *ts, const char *name, size_t len, bool ok) {
+  vf_tally *t = vf_tally_get(ts, name, len);
+  if (!t)
     return -1;
-  ts->t[ts->n++] = (tally){nm, 1, ok};
+  t->total++;
+  t->passed += ok;
   return 0;
-}
-
-static void tallies_free(tallies *ts) {
-  for (size_t i = 0; i < ts->n; i++)
-    free(ts->t[i].name);
-  free(ts->t);
 }
 
 typedef struct score {
   long prompts, prompts_ok, instr, instr_ok;
-  tallies tier0, tier1;
+  vf_tallies tier0, tier1;
 } score;
 
 static int score_add(score *s, const vf_prompt *p, const unsigned char *ok) {
@@ -322,22 +266,18 @@ static int score_add(score *s, const vf_prompt *p, const unsigned char *ok) {
   return 0;
 }
 
-static int cmp_tally(const void *a, const void *b) {
-  return strcmp(((const tally *)a)->name, ((const tally *)b)->name);
-}
-
 static void print_ratio(FILE *f, const char *label, long num, long den) {
   char buf[40];
   vf_py_float_repr((double)num / (double)den, buf, sizeof buf);
   fprintf(f, "%s%s\n", label, buf);
 }
 
-static void print_tallies(FILE *f, tallies *ts) {
-  qsort(ts->t, ts->n, sizeof *ts->t, cmp_tally);
+static void print_tallies(FILE *f, vf_tallies *ts) {
+  vf_tallies_sort(ts);
   for (size_t i = 0; i < ts->n; i++) {
     char label[300];
     snprintf(label, sizeof label, "%s ", ts->t[i].name);
-    print_ratio(f, label, ts->t[i].correct, ts->t[i].total);
+    print_ratio(f, label, (long)ts->t[i].passed, (long)ts->t[i].total);
   }
 }
 
@@ -582,8 +522,7 @@ static void fill_stats(const state *s, vf_eval_stats *st) {
 }
 
 static int jobs_of(const vf_eval_opts *o) {
-  int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-  return jobs < 1 ? 1 : jobs;
+  return o->jobs > 0 ? o->jobs : vf_ncores();
 }
 
 static vf_status stream(run *r, FILE *in, state *s, outputs *out,
@@ -596,7 +535,7 @@ static vf_status stream(run *r, FILE *in, state *s, outputs *out,
     r->n = read_batch(in, r->items, &lineno);
     if (!r->n)
       break;
-    parallel(jobs < 1 ? 1 : jobs, r->n, eval_one, r);
+    vf_parallel(jobs, r->n, eval_one, r);
     for (size_t i = 0; i < r->n; i++) {
       if (!st)
         st = finish_item(s, r->o, out, &r->items[i], err);
@@ -661,8 +600,8 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
   free_outputs(&out);
   map_free(&map);
   for (int m = 0; m < 2; m++) {
-    tallies_free(&s.sc[m].tier0);
-    tallies_free(&s.sc[m].tier1);
+    vf_tallies_free(&s.sc[m].tier0);
+    vf_tallies_free(&s.sc[m].tier1);
   }
   vf_buf_free(&s.line);
   vf_buf_free(&s.missing);

@@ -40,6 +40,12 @@ const vf_checker *vf_prompt_checker(const vf_prompt *p, size_t i) {
   return i < p->n ? p->chk[i] : NULL;
 }
 
+vf_checker *vf_prompt_take_checker(vf_prompt *p, size_t i) {
+  vf_checker *c = p->chk[i];
+  p->chk[i] = NULL;
+  return c;
+}
+
 /* Builds the checkers of a parsed input_data object. */
 static vf_status build(const vf_ctx *ctx, vf_prompt *p, const json_t *ids,
                        const json_t *kwargs, const char *where,
