@@ -28,6 +28,10 @@ B       ?= build
 LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+# Test servers (e.g. tests/judge_server/): one program per folder, built
+# from all its .c files into build/<folder>, before the tests run.
+SERVER_DIRS := $(sort $(dir $(wildcard tests/*_server/*.c)))
+SERVERS := $(foreach d,$(SERVER_DIRS),$(B)/$(notdir $(patsubst %/,%,$(d))))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -35,6 +39,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
+.SECONDEXPANSION:
 .PHONY: all test test-plain test-asan bench run clean deps checksrc
 all: $(B)/verif $(B)/libverif.a $(B)/libverif.so
 
@@ -56,6 +61,10 @@ $(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(B)/libverif.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(B)/libverif.a $(PKG_LIBS)
 
+$(B)/%_server: $$(wildcard tests/%_server/*.c tests/%_server/*.h) $(B)/libverif.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/$*_server -o $@ $(filter %.c,$^) $(B)/libverif.a $(PKG_LIBS)
+
 $(B)/bench/%: bench/%.c $(B)/libverif.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libverif.a $(PKG_LIBS)
@@ -65,7 +74,7 @@ test: checksrc
 	$(MAKE) test-plain
 	$(MAKE) test-asan
 
-test-plain: all $(TESTS)
+test-plain: all $(TESTS) $(SERVERS)
 	@scripts/run-tests $(B)
 
 test-asan:
@@ -75,7 +84,7 @@ test-asan:
 checksrc:
 	@scripts/checksrc
 
-bench: all $(BENCHES)
+bench: all $(BENCHES) $(SERVERS)
 	@scripts/run-bench $(B)
 
 run: all
