@@ -264,11 +264,24 @@ typedef struct scratch {
 } scratch;
 
 static bool is_nonword(int32_t c) { /* _re_non_word_chars */
-  return c < 0x80 && c && strchr(")\";}]*:@'({[?!", (int)c);
+  switch (c) {
+  case ')': case '"': case ';': case '}': case ']': case '*': case ':':
+  case '@': case '\'': case '(': case '{': case '[': case '?': case '!':
+    return true;
+  default:
+    return false;
+  }
 }
 
 static bool starts_no_word(int32_t c) { /* not _re_word_start */
-  return c < 0x80 && c && strchr("(\"`{[:;&#*@)}]-,", (int)c);
+  switch (c) {
+  case '(': case '"': case '`': case '{': case '[': case ':': case ';':
+  case '&': case '#': case '*': case '@': case ')': case '}': case ']':
+  case '-': case ',':
+    return true;
+  default:
+    return false;
+  }
 }
 
 /* Length of the MultiChar match at s[i] ("--"+, ".."+, ". . ." spaced with
@@ -638,15 +651,33 @@ static int cand_push(cand_list *l, const cand *c) {
   return 0;
 }
 
+/* Position of the last '.', '?' or '!' in s[0, end), or NO_NEXT; skips
+ * eight bytes at a time, as these characters are rare. */
+static size_t last_end_char(const char *s, size_t end) {
+  while (end >= 8) {
+    uint64_t x;
+    memcpy(&x, s + end - 8, 8);
+    if (uc_bytes_eq(x, '.') | uc_bytes_eq(x, '?') | uc_bytes_eq(x, '!'))
+      break;
+    end -= 8;
+  }
+  while (end > 0) {
+    char c = s[--end];
+    if (c == '.' || c == '?' || c == '!')
+      return end;
+  }
+  return NO_NEXT;
+}
+
 /* _match_potential_end_contexts: candidates right to left, skipping those
  * inside the word before the last kept one.  The list ends up reversed. */
 static int find_candidates(const char *s, size_t n, cand_list *out) {
   size_t limit = n;
   while (limit > 0) {
-    size_t p = limit - 1;
+    size_t p = last_end_char(s, limit);
+    if (p == NO_NEXT)
+      break;
     limit = p;
-    if (s[p] != '.' && s[p] != '?' && s[p] != '!')
-      continue;
     cand c = {.p = p};
     if (!period_context(s, n, &c))
       continue;

@@ -40,11 +40,18 @@ static inline bool uc_space_at(const char *s, size_t n, size_t i, size_t *w) {
   unsigned char c = (unsigned char)s[i];
   if (c < 0x80) {
     *w = 1;
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20);
+    return c <= 0x20 && ((c >= 0x09 && c <= 0x0D) || c >= 0x1C);
   }
   int32_t cp;
   *w = vf_utf8_decode(s, n, i, &cp);
   return vf_py_isspace(cp);
+}
+
+/* SWAR: the bytes of x that equal c have their high bit set (a byte above
+ * a true match may be flagged too; callers use this as a superset test). */
+static inline uint64_t uc_bytes_eq(uint64_t x, unsigned char c) {
+  uint64_t y = x ^ (0x0101010101010101ULL * c);
+  return (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
 }
 
 /* Python's \d for str: Unicode decimal digits (category Nd). */

@@ -542,6 +542,31 @@ static int contraction_pass(const char *s, size_t n, vf_buf *o,
   return finish(&po, n);
 }
 
+/* Every CONTRACTIONS2 literal holds "nn", "mm" or "tt" (in any case), "'y"
+ * or "'n": a cheap test that lets most sentences skip the group. */
+static bool may_contract(const char *s, size_t n) {
+  const uint64_t lower = 0x2020202020202020ULL;
+  size_t i = 0;
+  for (; i + 9 <= n; i += 8) { /* eight pairs at a time */
+    uint64_t x, y;
+    memcpy(&x, s + i, 8);
+    memcpy(&y, s + i + 1, 8);
+    uint64_t a = x | lower, b = y | lower;
+    uint64_t twin = uc_bytes_eq(a ^ b, 0) &
+                    (uc_bytes_eq(a, 'n') | uc_bytes_eq(a, 'm') | uc_bytes_eq(a, 't'));
+    uint64_t quote = uc_bytes_eq(x, '\'') & (uc_bytes_eq(b, 'y') | uc_bytes_eq(b, 'n'));
+    if (twin | quote)
+      return true;
+  }
+  for (; i + 1 < n; i++) {
+    char a = (char)(s[i] | 0x20), b = (char)(s[i + 1] | 0x20);
+    if ((a == b && (a == 'n' || a == 'm' || a == 't')) ||
+        (s[i] == '\'' && (b == 'y' || b == 'n')))
+      return true;
+  }
+  return false;
+}
+
 /* Bit k set when the letters of contraction k occur somewhere (ignoring the
  * boundaries), so that passes that cannot match are skipped: the passes
  * only insert spaces, which never create such a run of letters. */
@@ -680,6 +705,8 @@ static int wrap(pipe *pp) {
 /* CONTRACTIONS2, each pass only when its letters occur. */
 static int run_contractions2(pipe *pp) {
   vf_buf *in = &pp->buf[pp->cur];
+  if (!may_contract(in->data, in->len))
+    return 0;
   unsigned bits = contraction_candidates(in->data, in->len);
   for (size_t k = 0; bits && k < N_CONTRACTIONS2; k++) {
     if (!(bits & (1u << k)))
