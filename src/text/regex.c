@@ -1,75 +1,206 @@
 /*
  * regex.c: Python `re` semantics on PCRE2 (see regex.h for the contract).
  *
- * The few places where Python's syntax or classes differ from PCRE2's are
- * rewritten before compiling: \s/\S gain U+001C..U+001F (Python whitespace),
- * \Z means end of subject, and "{,n}" means "{0,n}".  Matching never
- * re-validates UTF-8: callers validate input once at the door.
+ * The places where Python's syntax or semantics differ from PCRE2's are
+ * rewritten before compiling: \s/\S become Python's whitespace exactly
+ * (U+001C..U+001F in, U+180E out), \Z means end of subject, "{,n}" means
+ * "{0,n}", \uXXXX is a code point, and under re.I each cased literal becomes
+ * the class of characters sre would match (so dotless i, U+0130, the long s
+ * and the other "extra cases" behave as in Python).  Character classes under
+ * re.I keep PCRE2's caseless rule.  Matching never re-validates UTF-8:
+ * callers validate input once at the door.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "text/regex.h"
 
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
+#include "text/pycase.h"
 #include "text/text.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct vf_re {
   pcre2_code *code;
   unsigned groups;
 };
 
-#define PY_SPACE_EXTRA "\\x{1c}-\\x{1f}"
+/* ---- translating Python's syntax ------------------------------------------- */
 
-/* Rewrites the Python-only spellings listed at the top of the file. */
-static int translate(const char *p, size_t n, vf_buf *out) {
-  bool in_class = false;
+typedef struct tr {
+  const char *p;
+  size_t n, i;
+  bool icase;
+  vf_buf *out;
+} tr;
+
+static int put(tr *t, const char *s) { return vf_buf_append(t->out, s, strlen(s)); }
+
+static int put_cp(tr *t, int32_t cp) {
+  char tmp[20];
+  snprintf(tmp, sizeof tmp, "\\x{%x}", (unsigned)cp);
+  return put(t, tmp);
+}
+
+/* Copies p[i..] up to and including the first char in stop (or the end). */
+static int copy_until(tr *t, const char *stop) {
+  size_t j = t->i;
+  while (j < t->n && !strchr(stop, t->p[j]))
+    j++;
+  if (j < t->n)
+    j++;
+  int rc = vf_buf_append(t->out, t->p + t->i, j - t->i);
+  t->i = j;
+  return rc;
+}
+
+/* Appends every text char that Python's re.I matches against literal cp:
+ * those whose tolower() is tolower(cp) or one of its extra cases. */
+static int put_case_class(tr *t, int32_t cp) {
+  int32_t lo = utf8proc_tolower(cp), set[8];
+  int n = 0;
+  set[n++] = lo;
+  for (size_t k = 0; k < NELEM(py_extra_cases) && n < 8; k++)
+    if (py_extra_cases[k].a == lo)
+      set[n++] = py_extra_cases[k].b;
+  int rc = put(t, "(?-i:[");
+  for (int s = 0; s < n && !rc; s++) {
+    rc = put_cp(t, set[s]);
+    for (size_t k = 0; k < NELEM(py_lower_pairs) && !rc; k++)
+      if (py_lower_pairs[k].a == set[s])
+        rc = put_cp(t, py_lower_pairs[k].b);
+  }
+  return rc || put(t, "])");
+}
+
+static bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* \uXXXX and \UXXXXXXXX (Python) become \x{...} (PCRE2). */
+static int put_unicode_escape(tr *t, size_t digits) {
+  if (t->n - t->i < digits)
+    return put(t, "\\u"); /* let PCRE2 report the bad escape */
+  for (size_t k = 0; k < digits; k++)
+    if (!is_hex(t->p[t->i + k]))
+      return put(t, "\\u");
+  int rc = put(t, "\\x{") || vf_buf_append(t->out, t->p + t->i, digits) ||
+           put(t, "}");
+  t->i += digits;
+  return rc;
+}
+
+/* An escape; t->i is just past the backslash. */
+static int escape(tr *t, bool in_class) {
+  char d = t->p[t->i++];
+  switch (d) {
+  case 's':
+    return in_class ? put(t, VF_PY_SPACE_CLASS)
+                    : put(t, "[" VF_PY_SPACE_CLASS "]");
+  case 'S':
+    return in_class ? put(t, "\\S") : put(t, "[^" VF_PY_SPACE_CLASS "]");
+  case 'Z':
+    return put(t, in_class ? "Z" : "\\z");
+  case 'u':
+    return put_unicode_escape(t, 4);
+  case 'U':
+    return put_unicode_escape(t, 8);
+  default: {
+    char e[3] = {'\\', d, 0};
+    return put(t, e);
+  }
+  }
+}
+
+/* A character class, from just past its '['. */
+static int char_class(tr *t) {
+  int rc = put(t, "[");
+  if (t->i < t->n && t->p[t->i] == '^')
+    rc = rc || vf_buf_putc(t->out, t->p[t->i++]);
+  if (t->i < t->n && t->p[t->i] == ']') /* a leading ']' is literal */
+    rc = rc || vf_buf_putc(t->out, t->p[t->i++]);
+  while (!rc && t->i < t->n) {
+    char c = t->p[t->i++];
+    if (c == ']')
+      return put(t, "]");
+    if (c == '\\' && t->i < t->n)
+      rc = escape(t, true);
+    else
+      rc = vf_buf_putc(t->out, c);
+  }
+  return rc;
+}
+
+/* A group opener "(?...": names, flags and comments are copied verbatim
+ * (their letters are not literals); lookarounds continue normally. */
+static int group_header(tr *t) {
+  if (t->i < t->n && (t->p[t->i] == '=' || t->p[t->i] == '!'))
+    return 0;
+  if (t->n - t->i >= 2 && t->p[t->i] == '<' &&
+      (t->p[t->i + 1] == '=' || t->p[t->i + 1] == '!'))
+    return 0;
+  if (t->i < t->n && (t->p[t->i] == '<' ||
+                      (t->p[t->i] == 'P' && t->n - t->i > 1 &&
+                       t->p[t->i + 1] == '<')))
+    return copy_until(t, ">");
+  if (t->i < t->n && (t->p[t->i] == '#' || t->p[t->i] == 'P'))
+    return copy_until(t, ")");
+  return copy_until(t, ":)");
+}
+
+/* _sre.unicode_iscased(): a simple case mapping changes cp, or it has a
+ * full upper-case mapping only (which Python's toupper still follows). */
+static bool iscased(int32_t cp) {
+  if (utf8proc_tolower(cp) != cp || utf8proc_toupper(cp) != cp)
+    return true;
+  for (size_t k = 0; k < NELEM(py_cased_extra); k++)
+    if (cp >= py_cased_extra[k].lo && cp <= py_cased_extra[k].hi)
+      return true;
+  return false;
+}
+
+static int literal(tr *t) {
+  int32_t cp;
+  size_t k = vf_utf8_decode(t->p, t->n, t->i, &cp);
+  bool cased = iscased(cp);
+  int rc = t->icase && cased ? put_case_class(t, cp)
+                             : vf_buf_append(t->out, t->p + t->i, k);
+  t->i += k;
+  return rc;
+}
+
+/* Rewrites the Python-only spellings listed at the top of the file, and
+ * under re.I spells each cased literal as the class Python would match. */
+static int translate(const char *p, size_t n, unsigned flags, vf_buf *out) {
+  tr t = {p, n, 0, (flags & VF_RE_I) != 0, out};
   int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    char c = p[i];
-    if (c == '\\' && i + 1 < n) {
-      char d = p[++i];
-      if (d == 's')
-        rc = vf_buf_append(out, in_class ? "\\s" PY_SPACE_EXTRA
-                                         : "[\\s" PY_SPACE_EXTRA "]",
-                           in_class ? 2 + sizeof PY_SPACE_EXTRA - 1
-                                    : 4 + sizeof PY_SPACE_EXTRA - 1);
-      else if (d == 'S' && !in_class)
-        rc = vf_buf_append(out, "[^\\s" PY_SPACE_EXTRA "]",
-                           5 + sizeof PY_SPACE_EXTRA - 1);
-      else if (d == 'Z' && !in_class)
-        rc = vf_buf_append(out, "\\z", 2);
-      else
-        rc = vf_buf_putc(out, '\\') || vf_buf_putc(out, d);
-      continue;
-    }
-    if (in_class) {
-      if (c == ']')
-        in_class = false;
-      rc = vf_buf_putc(out, c);
-      continue;
-    }
-    if (c == '[') {
-      in_class = true;
-      rc = vf_buf_putc(out, c);
-      /* a ']' (after an optional '^') right after '[' is a literal */
-      if (i + 1 < n && p[i + 1] == '^')
-        rc = rc || vf_buf_putc(out, p[++i]);
-      if (i + 1 < n && p[i + 1] == ']')
-        rc = rc || vf_buf_putc(out, p[++i]);
-      continue;
-    }
-    if (c == '{' && i + 1 < n && p[i + 1] == ',') {
-      size_t j = i + 2;
-      while (j < n && p[j] >= '0' && p[j] <= '9')
+  while (rc == 0 && t.i < t.n) {
+    char c = t.p[t.i];
+    if (c == '\\' && t.i + 1 < t.n) {
+      t.i++;
+      rc = escape(&t, false);
+    } else if (c == '[') {
+      t.i++;
+      rc = char_class(&t);
+    } else if (c == '(' && t.i + 1 < t.n && t.p[t.i + 1] == '?') {
+      t.i += 2;
+      rc = put(&t, "(?") || group_header(&t);
+    } else if (c == '{' && t.i + 1 < t.n && t.p[t.i + 1] == ',') {
+      size_t j = t.i + 2;
+      while (j < t.n && t.p[j] >= '0' && t.p[j] <= '9')
         j++;
-      if (j > i + 2 && j < n && p[j] == '}') {
-        rc = vf_buf_append(out, "{0", 2);
-        continue;
-      }
+      rc = put(&t, j > t.i + 2 && j < t.n && t.p[j] == '}' ? "{0" : "{");
+      t.i++;
+    } else if ((unsigned char)c >= 0x80 || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+      rc = literal(&t);
+    } else {
+      rc = vf_buf_putc(t.out, c);
+      t.i++;
     }
-    rc = vf_buf_putc(out, c);
   }
   return rc;
 }
@@ -81,7 +212,7 @@ vf_status vf_re_compile(const char *pat, size_t len, unsigned flags,
   pcre2_compile_context *cc = NULL;
   vf_status st = VF_ENOMEM;
   *out = NULL;
-  if (translate(pat, len, &tp) || vf_buf_reserve(&tp, 0))
+  if (translate(pat, len, flags, &tp) || vf_buf_reserve(&tp, 0))
     goto done;
   cc = pcre2_compile_context_create(NULL);
   re = calloc(1, sizeof *re);

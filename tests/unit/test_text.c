@@ -142,6 +142,33 @@ static void test_regex(void) {
   vf_re_free(re);
 }
 
+static int search_i(const char *pat, const char *s) {
+  vf_re *re;
+  vf_error err;
+  if (vf_re_compile(pat, strlen(pat), VF_RE_I, &re, &err))
+    return -2;
+  int m = vf_re_search(re, s, strlen(s));
+  vf_re_free(re);
+  return m;
+}
+
+/* re.IGNORECASE as Python's sre: each expectation checked with Python 3.11. */
+static void test_regex_ignorecase(void) {
+  CHECK(search_i("istanbul", "\xc4\xb1stanbul") == 1);       /* dotless i */
+  CHECK(search_i("ISTANBUL", "\xc4\xb1stanbul") == 1);
+  CHECK(search_i("istanbul", "\xc4\xb0STANBUL") == 1);       /* U+0130 */
+  CHECK(search_i("\xc4\xb1", "I") == 1);
+  CHECK(search_i("s", "\xc5\xbf") == 1);                     /* long s */
+  CHECK(search_i("k", "\xe2\x84\xaa") == 1);                /* Kelvin */
+  CHECK(search_i("\xef\xac\x85", "\xef\xac\x86") == 1);  /* U+FB05/6 */
+  CHECK(search_i("\xcf\x83", "\xcf\x82") == 1);            /* sigma */
+  CHECK(search_i("stra\xc3\x9f", "STRASSE") == 0);          /* no full folding */
+  CHECK(search_i("(?P<Word>ab)(?P=Word)", "ABab") == 1);        /* names kept */
+  CHECK(search_i("\\u00e9t\\u00e9", "\xc3\x89T\xc3\x89") == 1); /* \\uXXXX */
+  CHECK(search_i("a{,2}b", "AAB") == 1);
+  CHECK(count("\\s", "\xe1\xa0\x8e", 3) == 0); /* U+180E is not space */
+}
+
 static void test_utf8(void) {
   size_t bad = 99;
   CHECK(vf_utf8_valid("abc\xc3\xa9", 5, &bad));
@@ -158,6 +185,7 @@ int main(void) {
   test_float_repr();
   test_dump_str();
   test_regex();
+  test_regex_ignorecase();
   test_utf8();
   return vf_test_summary("text");
 }
