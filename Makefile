@@ -25,7 +25,7 @@ OPT     ?= -O2 -g
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
 B       ?= build
-LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+LIB_SRC := $(sort $(filter-out src/cli/% $(LIB_EXCLUDE),$(wildcard src/*/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 # Test servers (e.g. tests/judge_server/): one program per folder, built

@@ -62,6 +62,10 @@ static bool scan_string(scan *p) {
   return false;
 }
 
+/* Python 3.11 refuses to convert an int of more than 4300 digits
+ * (sys.int_info.default_max_str_digits): json.loads raises ValueError. */
+#define PY_INT_MAX_STR_DIGITS 4300
+
 /* -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)? ; the optional parts only count
  * when complete, as in the reference regex. */
 static bool scan_number(scan *p) {
@@ -70,11 +74,13 @@ static bool scan_number(scan *p) {
     i++;
   if (i >= p->n || !is_digit(p->s[i]))
     return false;
+  size_t int_start = i;
   if (p->s[i] == '0')
     i++;
   else
     while (i < p->n && is_digit(p->s[i]))
       i++;
+  size_t int_digits = i - int_start, int_end = i;
   if (i + 1 < p->n && p->s[i] == '.' && is_digit(p->s[i + 1])) {
     i += 2;
     while (i < p->n && is_digit(p->s[i]))
@@ -90,6 +96,8 @@ static bool scan_number(scan *p) {
       i = j;
     }
   }
+  if (i == int_end && int_digits > PY_INT_MAX_STR_DIGITS)
+    return false; /* an int (no fraction, no exponent) too long to convert */
   p->i = i;
   return true;
 }

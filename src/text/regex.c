@@ -31,6 +31,8 @@ struct vf_re {
 
 /* ---- translating Python's syntax ------------------------------------------- */
 
+enum { BAD_SYNTAX = -2 }; /* translate(): a pattern Python would reject */
+
 typedef struct tr {
   const char *p;
   size_t n, i;
@@ -58,6 +60,20 @@ static int copy_until(tr *t, const char *stop) {
   return rc;
 }
 
+/* Index of the first (lower, upper) pair whose lower is x (binary search:
+ * the table is sorted by lower). */
+static size_t first_pair(int32_t x) {
+  size_t lo = 0, hi = NELEM(py_lower_pairs);
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (py_lower_pairs[mid].a < x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 /* Appends every text char that Python's re.I matches against literal cp:
  * those whose tolower() is tolower(cp) or one of its extra cases. */
 static int put_case_class(tr *t, int32_t cp) {
@@ -70,9 +86,9 @@ static int put_case_class(tr *t, int32_t cp) {
   int rc = put(t, "(?-i:[");
   for (int s = 0; s < n && !rc; s++) {
     rc = put_cp(t, set[s]);
-    for (size_t k = 0; k < NELEM(py_lower_pairs) && !rc; k++)
-      if (py_lower_pairs[k].a == set[s])
-        rc = put_cp(t, py_lower_pairs[k].b);
+    for (size_t k = first_pair(set[s]);
+         k < NELEM(py_lower_pairs) && py_lower_pairs[k].a == set[s] && !rc; k++)
+      rc = put_cp(t, py_lower_pairs[k].b);
   }
   return rc || put(t, "])");
 }
@@ -94,10 +110,17 @@ static int put_unicode_escape(tr *t, size_t digits) {
   return rc;
 }
 
-/* An escape; t->i is just past the backslash. */
+/* An escape; t->i is just past the backslash.  Python rejects an escape of
+ * an ASCII letter it does not know (\h, \R, \K, ...: PCRE2 meanings), and
+ * so does this: BAD_SYNTAX. */
 static int escape(tr *t, bool in_class) {
   char d = t->p[t->i++];
+  bool letter = (d | 0x20) >= 'a' && (d | 0x20) <= 'z';
+  if (letter && !strchr(in_class ? "abfnrtvxuUdDsSwW" : "aAbBdDfnrsStvwWZxuU", d))
+    return BAD_SYNTAX;
   switch (d) {
+  case 'v': /* Python: the vertical tab only (PCRE2: any vertical space) */
+    return put(t, "\\x{0b}");
   case 's':
     return in_class ? put(t, VF_PY_SPACE_CLASS)
                     : put(t, "[" VF_PY_SPACE_CLASS "]");
@@ -116,7 +139,8 @@ static int escape(tr *t, bool in_class) {
   }
 }
 
-/* A character class, from just past its '['. */
+/* A character class, from just past its '['.  A '[' inside is a literal
+ * in Python, where PCRE2 would read "[:alpha:]" as a POSIX class. */
 static int char_class(tr *t) {
   int rc = put(t, "[");
   if (t->i < t->n && t->p[t->i] == '^')
@@ -129,6 +153,8 @@ static int char_class(tr *t) {
       return put(t, "]");
     if (c == '\\' && t->i < t->n)
       rc = escape(t, true);
+    else if (c == '[')
+      rc = put(t, "\\[");
     else
       rc = vf_buf_putc(t->out, c);
   }
@@ -212,7 +238,15 @@ vf_status vf_re_compile(const char *pat, size_t len, unsigned flags,
   pcre2_compile_context *cc = NULL;
   vf_status st = VF_ENOMEM;
   *out = NULL;
-  if (translate(pat, len, flags, &tp) || vf_buf_reserve(&tp, 0))
+  int tr_rc = translate(pat, len, flags, &tp);
+  if (tr_rc == BAD_SYNTAX) {
+    st = vf_set_error(err, VF_EREGEX,
+                      "bad regular expression \"%.*s\": bad escape (Python's "
+                      "re rejects it)",
+                      (int)(len > 200 ? 200 : len), pat);
+    goto done;
+  }
+  if (tr_rc || vf_buf_reserve(&tp, 0))
     goto done;
   cc = pcre2_compile_context_create(NULL);
   re = calloc(1, sizeof *re);

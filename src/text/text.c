@@ -328,23 +328,9 @@ static bool is_cased(int32_t cp) {
   return vf_py_isupper_cp(cp) || vf_py_islower_cp(cp) || vf_py_istitle_cp(cp);
 }
 
-/* Unicode's Case_Ignorable, approximated by its categories and the
- * MidLetter/MidNumLet punctuation Python's final-sigma rule skips. */
+/* Unicode's Case_Ignorable, as Python's final-sigma rule uses it. */
 static bool is_case_ignorable(int32_t cp) {
-  if (cp == '\'' || cp == '.' || cp == ':' || cp == '^' || cp == '`' ||
-      cp == 0xB7 || cp == 0x2018 || cp == 0x2019 || cp == 0x2024 ||
-      cp == 0x2027)
-    return true;
-  switch (utf8proc_category(cp)) {
-  case UTF8PROC_CATEGORY_MN:
-  case UTF8PROC_CATEGORY_ME:
-  case UTF8PROC_CATEGORY_CF:
-  case UTF8PROC_CATEGORY_LM:
-  case UTF8PROC_CATEGORY_SK:
-    return true;
-  default:
-    return false;
-  }
+  return in_ranges(py_case_ignorable, NELEM(py_case_ignorable), cp);
 }
 
 /* Python lowers a capital sigma to final sigma when a cased letter precedes

@@ -167,6 +167,14 @@ static void test_regex_ignorecase(void) {
   CHECK(search_i("\\u00e9t\\u00e9", "\xc3\x89T\xc3\x89") == 1); /* \\uXXXX */
   CHECK(search_i("a{,2}b", "AAB") == 1);
   CHECK(count("\\s", "\xe1\xa0\x8e", 3) == 0); /* U+180E is not space */
+  CHECK(count("a\\vb", "a\nb", 3) == 0);          /* \v: vertical tab only */
+  CHECK(count("a\\vb", "a\vb", 3) == 1);
+  CHECK(count("[[:alpha:]]", "x", 1) == 0);        /* no POSIX classes */
+  CHECK(count("[[:alpha:]]", "a]", 2) == 1);       /* '[:alph' set, then ']' */
+  vf_re *re;
+  vf_error err;
+  CHECK(vf_re_compile("\\h", 2, 0, &re, &err) == VF_EREGEX); /* bad escape */
+  CHECK(strstr(err.msg, "bad escape") != NULL);
 }
 
 static void test_utf8(void) {
