@@ -14,6 +14,7 @@
 #include "text/regex.h"
 
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,11 @@ typedef struct tr {
   vf_buf *out;
 } tr;
 
-static int put(tr *t, const char *s) { return vf_buf_append(t->out, s, strlen(s)); }
+static int put_to(vf_buf *b, const char *s) {
+  return vf_buf_append(b, s, strlen(s));
+}
+
+static int put(tr *t, const char *s) { return put_to(t->out, s); }
 
 static int put_cp(tr *t, int32_t cp) {
   char tmp[20];
@@ -139,9 +144,146 @@ static int escape(tr *t, bool in_class) {
   }
 }
 
+/* ---- character classes under re.I --------------------------------------
+ * sre lowers a class's members (adding their extra cases) into a set L and
+ * tests tolower(t) against it; the class that PCRE2 gets lists every t
+ * with tolower(t) in L: L itself and the preimages of its members. */
+
+typedef struct cls {
+  uint64_t *bits; /* L, one bit per code point */
+  vf_buf cats;    /* \d, \w, ... as PCRE2 class members */
+} cls;
+
+static void cls_add(cls *c, int32_t cp) {
+  int32_t lo = utf8proc_tolower(cp);
+  c->bits[lo >> 6] |= 1ULL << (lo & 63);
+  for (size_t k = 0; k < NELEM(py_extra_cases); k++)
+    if (py_extra_cases[k].a == lo)
+      c->bits[py_extra_cases[k].b >> 6] |= 1ULL << (py_extra_cases[k].b & 63);
+}
+
+static bool cls_has(const cls *c, int32_t cp) {
+  return (c->bits[cp >> 6] >> (cp & 63)) & 1;
+}
+
+static int hexn(const char *p, size_t n, size_t digits, int32_t *cp) {
+  if (n < digits)
+    return -1;
+  *cp = 0;
+  for (size_t k = 0; k < digits; k++) {
+    char h = p[k];
+    if (!is_hex(h))
+      return -1;
+    *cp = *cp * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+  }
+  return 0;
+}
+
+/* One class member at t->i: a code point (*cp, returns 1), a category
+ * appended to c->cats (returns 0), or BAD_SYNTAX. */
+static int class_member(tr *t, cls *c, int32_t *cp) {
+  if (t->p[t->i] != '\\') {
+    t->i += vf_utf8_decode(t->p, t->n, t->i, cp);
+    return 1;
+  }
+  if (++t->i >= t->n)
+    return BAD_SYNTAX;
+  char d = t->p[t->i++];
+  static const char simple[] = "n\nt\tr\rf\fv\va\ab\b";
+  const char *sp = strchr(simple, d);
+  if (d && sp && (sp - simple) % 2 == 0) {
+    *cp = (unsigned char)sp[1];
+    return 1;
+  }
+  size_t digits = d == 'x' ? 2 : d == 'u' ? 4 : d == 'U' ? 8 : 0;
+  if (digits) {
+    if (hexn(t->p + t->i, t->n - t->i, digits, cp) || *cp > 0x10FFFF)
+      return BAD_SYNTAX;
+    t->i += digits;
+    return 1;
+  }
+  if (d >= '0' && d <= '7') { /* octal, up to three digits */
+    *cp = d - '0';
+    for (int k = 0; k < 2 && t->i < t->n && t->p[t->i] >= '0' && t->p[t->i] <= '7'; k++)
+      *cp = *cp * 8 + (t->p[t->i++] - '0');
+    return 1;
+  }
+  if (d && strchr("dDwW", d)) {
+    char e[3] = {'\\', d, 0};
+    return put_to(&c->cats, e) ? BAD_SYNTAX : 0;
+  }
+  if (d == 's')
+    return put_to(&c->cats, VF_PY_SPACE_CLASS) ? BAD_SYNTAX : 0;
+  if ((d | 0x20) >= 'a' && (d | 0x20) <= 'z')
+    return BAD_SYNTAX; /* \S in a class, and escapes Python rejects */
+  t->i -= 1;
+  t->i += vf_utf8_decode(t->p, t->n, t->i, cp);
+  return 1;
+}
+
+/* Writes "(?-i:[" ^? categories, L as ranges, the preimages "])". */
+static int class_emit(tr *t, const cls *c, bool negate) {
+  int rc = put(t, negate ? "(?-i:[^" : "(?-i:[") ||
+           vf_buf_append(t->out, c->cats.data ? c->cats.data : "", c->cats.len);
+  for (int32_t cp = 0; cp <= 0x10FFFF && !rc; cp++) {
+    if (!cls_has(c, cp)) {
+      cp |= (c->bits[cp >> 6] >> (cp & 63)) ? 0 : 63; /* skip empty words */
+      continue;
+    }
+    int32_t end = cp;
+    while (end < 0x10FFFF && cls_has(c, end + 1))
+      end++;
+    rc = put_cp(t, cp) || (end > cp && (put(t, "-") || put_cp(t, end)));
+    cp = end;
+  }
+  for (size_t k = 0; k < NELEM(py_lower_pairs) && !rc; k++)
+    if (cls_has(c, py_lower_pairs[k].a))
+      rc = put_cp(t, py_lower_pairs[k].b);
+  return rc || put(t, "])");
+}
+
+/* A class under re.I, from just past its '['. */
+static int class_icase(tr *t) {
+  cls c = {calloc(0x110000 / 64, sizeof(uint64_t)), {0}};
+  int rc = c.bits ? 0 : -1;
+  bool negate = t->i < t->n && t->p[t->i] == '^';
+  t->i += negate;
+  for (bool first = true; !rc; first = false) {
+    if (t->i >= t->n) {
+      rc = BAD_SYNTAX; /* "unterminated character set" */
+      break;
+    }
+    if (t->p[t->i] == ']' && !first)
+      break;
+    int32_t lo, hi;
+    int m = class_member(t, &c, &lo);
+    if (m <= 0) {
+      rc = m;
+      continue;
+    }
+    hi = lo;
+    if (t->n - t->i >= 2 && t->p[t->i] == '-' && t->p[t->i + 1] != ']') {
+      t->i++;
+      if (class_member(t, &c, &hi) != 1 || hi < lo)
+        rc = BAD_SYNTAX; /* "bad character range" */
+    }
+    for (int32_t cp = lo; cp <= hi && !rc; cp++)
+      cls_add(&c, cp);
+  }
+  if (!rc) {
+    t->i++; /* the closing ']' */
+    rc = class_emit(t, &c, negate);
+  }
+  free(c.bits);
+  vf_buf_free(&c.cats);
+  return rc;
+}
+
 /* A character class, from just past its '['.  A '[' inside is a literal
  * in Python, where PCRE2 would read "[:alpha:]" as a POSIX class. */
 static int char_class(tr *t) {
+  if (t->icase)
+    return class_icase(t);
   int rc = put(t, "[");
   if (t->i < t->n && t->p[t->i] == '^')
     rc = rc || vf_buf_putc(t->out, t->p[t->i++]);

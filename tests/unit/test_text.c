@@ -167,6 +167,18 @@ static void test_regex_ignorecase(void) {
   CHECK(search_i("\\u00e9t\\u00e9", "\xc3\x89T\xc3\x89") == 1); /* \\uXXXX */
   CHECK(search_i("a{,2}b", "AAB") == 1);
   CHECK(count("\\s", "\xe1\xa0\x8e", 3) == 0); /* U+180E is not space */
+  /* classes under re.I: tolower(t) tested against the lowered members */
+  CHECK(search_i("[a-z]stanbul", "\xc4\xb1stanbul") == 1);
+  CHECK(search_i("[i]stanbul", "\xc4\xb0STANBUL") == 1);
+  CHECK(search_i("x[^i]y", "x\xc4\xb1y") == 0);
+  CHECK(search_i("x[^i]y", "xay") == 1);
+  CHECK(search_i("[A-Z]+", "\xc5\xbf") == 1);
+  CHECK(search_i("[\\w-]+z", "AB-Z") == 1);
+  CHECK(search_i("[\\u0130]", "i") == 1);
+  CHECK(search_i("[^\\d]", "5") == 0);
+  CHECK(search_i("[]a]", "A") == 1);
+  CHECK(search_i("[k]", "\xe2\x84\xaa") == 1);
+  CHECK(search_i("[a-\\d]", "a") == -2); /* bad character range */
   CHECK(count("a\\vb", "a\nb", 3) == 0);          /* \v: vertical tab only */
   CHECK(count("a\\vb", "a\vb", 3) == 1);
   CHECK(count("[[:alpha:]]", "x", 1) == 0);        /* no POSIX classes */
