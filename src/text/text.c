@@ -239,15 +239,6 @@ bool vf_py_istitle_cp(int32_t cp) {
   return cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LT;
 }
 
-bool vf_py_isdigit_cp(int32_t cp) {
-  if (cp < 0x80)
-    return cp >= '0' && cp <= '9';
-  /* Python's isdigit: Numeric_Type Digit or Decimal.  Nd covers decimals;
-   * the Digit type (superscripts, circled digits) is No with a digit value,
-   * which utf8proc does not expose; those stay false here. */
-  return utf8proc_category(cp) == UTF8PROC_CATEGORY_ND;
-}
-
 bool vf_py_isalnum_cp(int32_t cp) {
   if (cp < 0x80)
     return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');

@@ -64,7 +64,6 @@ bool vf_py_isupper_cp(int32_t cp); /* Python's Py_UNICODE_ISUPPER */
 bool vf_py_islower_cp(int32_t cp); /* Py_UNICODE_ISLOWER */
 bool vf_py_istitle_cp(int32_t cp); /* Py_UNICODE_ISTITLE */
 bool vf_py_isalnum_cp(int32_t cp); /* str.isalnum() on one char */
-bool vf_py_isdigit_cp(int32_t cp); /* str.isdigit() on one char */
 
 /* ---- Python str semantics, over UTF-8 strings ------------------------- */
 
