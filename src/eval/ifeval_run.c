@@ -327,6 +327,7 @@ typedef struct item {
   vf_prompt *p;
   const entry *resp;
   unsigned char *ok; /* strict verdicts, then loose ones */
+  vf_buf out[2];     /* its strict and loose output lines */
   vf_error err;
 } item;
 
@@ -365,9 +366,16 @@ static void eval_item(const run *r, item *it) {
   vf_error e2;
   st = vf_prompt_eval(it->p, it->resp->response, it->resp->rlen, it->ok,
                       it->ok + k, &e2);
-  if (st)
+  if (st) {
     vf_set_error(&it->err, st, "%s: key %lld: %s", where, vf_prompt_key(it->p),
                  e2.msg);
+    return;
+  }
+  /* the output lines are formatted here, in parallel; the main thread
+   * only writes them out in order */
+  for (int m = 0; m < 2; m++)
+    if (write_result(&it->out[m], it->p, it->resp, it->ok + m * k))
+      vf_set_error(&it->err, VF_ENOMEM, "out of memory");
 }
 
 static void eval_one(void *arg, size_t i) {
@@ -438,7 +446,6 @@ static void free_outputs(outputs *out) {
 
 typedef struct state {
   score sc[2];
-  vf_buf line;
   vf_buf missing; /* "key, key, ..." */
   size_t nmissing, nerrors;
   vf_error first;
@@ -463,11 +470,9 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
   }
   size_t k = vf_prompt_count(it->p);
   for (int m = 0; m < 2; m++) {
-    vf_buf_reset(&s->line);
-    if (write_result(&s->line, it->p, it->resp, it->ok + m * k) ||
-        score_add(&s->sc[m], it->p, it->ok + m * k))
+    if (score_add(&s->sc[m], it->p, it->ok + m * k))
       return vf_set_error(err, VF_ENOMEM, "out of memory");
-    if (fwrite(s->line.data, 1, s->line.len, out->f[m]) != s->line.len)
+    if (fwrite(it->out[m].data, 1, it->out[m].len, out->f[m]) != it->out[m].len)
       return vf_set_error(err, VF_EIO, "write error: %s", strerror(errno));
   }
   return VF_OK;
@@ -475,6 +480,8 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
 
 static void free_item(item *it) {
   free(it->line);
+  vf_buf_free(&it->out[0]);
+  vf_buf_free(&it->out[1]);
   vf_prompt_free(it->p);
   free(it->ok);
   memset(it, 0, sizeof *it);
@@ -603,7 +610,6 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
     vf_tallies_free(&s.sc[m].tier0);
     vf_tallies_free(&s.sc[m].tier1);
   }
-  vf_buf_free(&s.line);
   vf_buf_free(&s.missing);
   return st;
 }
