@@ -28,6 +28,7 @@ static const char *json_type_name(const json_t *v) {
 static const char *kw_type_name(vf_kw_type t) {
   switch (t) {
   case VF_KW_INT: return "an integer";
+  case VF_KW_COUNT: return "an integer >= 0";
   case VF_KW_STR: return "a string";
   case VF_KW_STRLIST: return "a list of strings";
   default: return "\"less than\" or \"at least\"";
@@ -46,6 +47,7 @@ static char *dup_str(const json_t *v, size_t *len) {
 static int convert(const json_t *v, vf_kw_type t, vf_kwval *out) {
   switch (t) {
   case VF_KW_INT:
+  case VF_KW_COUNT:
     if (json_is_integer(v)) {
       out->i = json_integer_value(v);
     } else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
@@ -54,7 +56,7 @@ static int convert(const json_t *v, vf_kw_type t, vf_kwval *out) {
     } else {
       return 1;
     }
-    return 0;
+    return t == VF_KW_COUNT && out->i < 0;
   case VF_KW_REL:
     if (!json_is_string(v))
       return 1;

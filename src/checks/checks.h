@@ -27,8 +27,16 @@ struct vf_ctx {
   vf_re *re[VF_CTX_NRE]; /* the families' fixed patterns, compiled once */
 };
 
-/* Kwarg types.  A "relation" is the string "less than" or "at least". */
-typedef enum { VF_KW_INT, VF_KW_STR, VF_KW_STRLIST, VF_KW_REL } vf_kw_type;
+/* A "relation" is the string "less than" or "at least". */
+/* Kwarg types.  A "count" is an integer >= 0: where the reference would
+ * replace a negative count by a random one, verif refuses it. */
+typedef enum {
+  VF_KW_INT,
+  VF_KW_COUNT,
+  VF_KW_STR,
+  VF_KW_STRLIST,
+  VF_KW_REL
+} vf_kw_type;
 
 enum { VF_REL_LESS = 0, VF_REL_ATLEAST = 1 };
 
@@ -41,7 +49,7 @@ typedef struct vf_kwdef {
 
 typedef struct vf_kwval {
   bool set;
-  long long i;   /* VF_KW_INT, and VF_KW_REL's VF_REL_* */
+  long long i;   /* VF_KW_INT, VF_KW_COUNT, and VF_KW_REL's VF_REL_* */
   char *s;       /* VF_KW_STR (NUL-terminated, valid UTF-8) */
   size_t slen;
   char **list;   /* VF_KW_STRLIST */

@@ -207,6 +207,25 @@ static int detect(const vf_checker *c, const char *r, size_t n, char lang[8]) {
   return rc == 0 ? 1 : rc == 1 ? 0 : -1;
 }
 
+/* The reference's build_description looks the code up in its table of 30
+ * languages (instructions_util.LANGUAGE_CODES): any other code fails there. */
+static vf_status prep_language(vf_checker *c, vf_error *err) {
+  static const char *const codes[] = {
+      "en", "es", "pt", "ar", "hi", "fr", "ru", "de", "ja", "it",
+      "bn", "uk", "th", "ur", "ta", "te", "bg", "ko", "pl", "he",
+      "fa", "vi", "ne", "sw", "kn", "mr", "gu", "pa", "ml", "fi"};
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+    if (!strcmp(KW_STR(c, 0), codes[i]))
+      return VF_OK;
+  return vf_set_error(err, VF_EKWARG,
+                      "instruction 'language:response_language': kwarg "
+                      "'language' must be one of IFEval's 30 codes (en, es, "
+                      "pt, ar, hi, fr, ru, de, ja, it, bn, uk, th, ur, ta, te, "
+                      "bg, ko, pl, he, fa, vi, ne, sw, kn, mr, gu, pa, ml, "
+                      "fi), got \"%s\"",
+                      KW_STR(c, 0));
+}
+
 static vf_status language_response(const vf_checker *c, const char *r,
                                    size_t n, vf_verdict *v, vf_error *err) {
   char lang[8];
@@ -701,6 +720,7 @@ static vf_status no_comma(const vf_checker *c, const char *r, size_t n,
 /* ---- the table (sorted by id) ------------------------------------------- */
 
 #define KI(name) {name, VF_KW_INT}
+#define KC(name) {name, VF_KW_COUNT}
 #define KS(name) {name, VF_KW_STR}
 #define KL(name) {name, VF_KW_STRLIST}
 #define KR(name) {name, VF_KW_REL}
@@ -719,7 +739,7 @@ static const vf_checkdef table[] = {
     {"combination:two_responses", two_responses, NULL, {{0}},
      "two different responses separated by ******"},
     {"detectable_content:number_placeholders", number_placeholders, NULL,
-     {KI("num_placeholders")}, "at least N [placeholders]"},
+     {KC("num_placeholders")}, "at least N [placeholders]"},
     {"detectable_content:postscript", postscript, prep_postscript,
      {KS("postscript_marker")}, "a postscript starting with the marker"},
     {"detectable_format:constrained_response", constrained_response, NULL,
@@ -727,12 +747,12 @@ static const vf_checkdef table[] = {
     {"detectable_format:json_format", json_format, NULL, {{0}},
      "the whole response is JSON (``` fences allowed)"},
     {"detectable_format:multiple_sections", multiple_sections, prep_sections,
-     {KI("num_sections"), KS("section_spliter")},
+     {KC("num_sections"), KS("section_spliter")},
      "at least N sections marked \"SPLITER 1\", \"SPLITER 2\", ..."},
     {"detectable_format:number_bullet_lists", number_bullets, NULL,
-     {KI("num_bullets")}, "exactly N markdown bullet points (* or -)"},
+     {KC("num_bullets")}, "exactly N markdown bullet points (* or -)"},
     {"detectable_format:number_highlighted_sections", number_highlights,
-     NULL, {KI("num_highlights")}, "at least N *highlighted* sections"},
+     NULL, {KC("num_highlights")}, "at least N *highlighted* sections"},
     {"detectable_format:title", title, NULL, {{0}},
      "a title wrapped in <<double angular brackets>>"},
     {"keywords:existence", keywords_existence, prep_plain,
@@ -740,24 +760,24 @@ static const vf_checkdef table[] = {
     {"keywords:forbidden_words", keywords_forbidden, prep_bounded,
      {KL("forbidden_words")}, "none of the words appears as a whole word"},
     {"keywords:frequency", keywords_frequency, prep_plain,
-     {KS("keyword"), KI("frequency"), KR("relation")},
+     {KS("keyword"), KC("frequency"), KR("relation")},
      "keyword occurs less than / at least N times"},
     {"keywords:letter_frequency", keywords_letter, prep_letter,
-     {KS("letter"), KI("let_frequency"), KR("let_relation")},
+     {KS("letter"), KC("let_frequency"), KR("let_relation")},
      "letter occurs less than / at least N times (case-insensitive)"},
-    {"language:response_language", language_response, NULL,
+    {"language:response_language", language_response, prep_language,
      {KS("language")}, "response in the given language (langdetect)"},
     {"length_constraints:nth_paragraph_first_word", nth_paragraph,
      prep_nth_paragraph,
-     {KI("num_paragraphs"), KI("nth_paragraph"), KS("first_word")},
+     {KC("num_paragraphs"), KI("nth_paragraph"), KS("first_word")},
      "N paragraphs (blank-line separated), the nth starting with a word"},
     {"length_constraints:number_paragraphs", number_paragraphs, NULL,
-     {KI("num_paragraphs")}, "exactly N paragraphs separated by ***"},
+     {KC("num_paragraphs")}, "exactly N paragraphs separated by ***"},
     {"length_constraints:number_sentences", number_sentences, NULL,
-     {KI("num_sentences"), KR("relation")},
+     {KC("num_sentences"), KR("relation")},
      "sentences (Punkt) less than / at least N"},
     {"length_constraints:number_words", number_words, NULL,
-     {KI("num_words"), KR("relation")},
+     {KC("num_words"), KR("relation")},
      "words (\\w+) less than / at least N"},
     {"punctuation:no_comma", no_comma, NULL, {{0}}, "no commas at all"},
     {"startend:end_checker", end_checker, prep_lower_stripped,

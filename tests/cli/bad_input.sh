@@ -45,7 +45,7 @@ expect_err unknown-id 2 "in3.jsonl:1: field 'instruction_id_list'[1]: unknown in
 
 # 4. bad kwargs: mistyped, bad relation, missing, unknown
 printf '%s\n' '{"key": 5, "prompt": "Say hi.", "instruction_id_list": ["length_constraints:number_words"], "kwargs": [{"num_words": "ten", "relation": "at least"}]}' > "$T/in4.jsonl"
-expect_err kwarg-type 2 "in4.jsonl:1: field 'kwargs'[0]: instruction 'length_constraints:number_words': kwarg 'num_words' must be an integer, got a string" \
+expect_err kwarg-type 2 "in4.jsonl:1: field 'kwargs'[0]: instruction 'length_constraints:number_words': kwarg 'num_words' must be an integer >= 0, got a string" \
   "$V" eval ifeval --input_data "$T/in4.jsonl" --input_response_data "$T/resp.jsonl" --output_dir "$T/o4"
 printf '%s\n' '{"key": 6, "prompt": "Say hi.", "instruction_id_list": ["length_constraints:number_words"], "kwargs": [{"num_words": 10, "relation": "more than"}]}' > "$T/in5.jsonl"
 expect_err kwarg-relation 2 "kwarg 'relation' must be \"less than\" or \"at least\", got \"more than\"" \
