@@ -6,8 +6,9 @@
  * the first time a body is seen), JUDGE:HANG (never answers), JUDGE:BADJSON,
  * JUDGE:NOCHOICES, JUDGE:RESET (drops the connection), JUDGE:THINK (all
  * reasoning), JUDGE:THINKPASS (reasoning with [[0]], then [[1]]),
- * JUDGE:ECHOKEY (500 echoing the Authorization header).  GET /stats gives
- * the counters as JSON.
+ * JUDGE:ECHOKEY (500 echoing the Authorization header), JUDGE:SHOWKEY
+ * ([[1]] then the Authorization header, to see that it was sent).  GET
+ * /stats gives the counters as JSON.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -146,10 +147,15 @@ static void verdict(const char *p, char *out, size_t size) {
     snprintf(out, size, "%s", has(p, "JUDGE:FAIL") ? "[[0]]" : "[[1]]");
 }
 
-static enum MHD_Result echo_key(struct MHD_Connection *conn) {
+static enum MHD_Result echo_key(struct MHD_Connection *conn, int ok,
+                                const char *model) {
   const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  "Authorization");
   char text[512];
+  if (ok) {
+    snprintf(text, sizeof text, "[[1]] %s", auth ? auth : "(none)");
+    return send_content(conn, text, model);
+  }
   snprintf(text, sizeof text, "{\"error\": \"bad key: %s\"}",
            auth ? auth : "(none)");
   return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, text, NULL);
@@ -168,8 +174,8 @@ static enum MHD_Result scripted(server *s, struct MHD_Connection *conn,
   if (has(p, "JUDGE:500"))
     return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
                      "{\"error\": {\"message\": \"scripted 500\"}}", NULL);
-  if (has(p, "JUDGE:ECHOKEY"))
-    return echo_key(conn);
+  if (has(p, "JUDGE:ECHOKEY") || has(p, "JUDGE:SHOWKEY"))
+    return echo_key(conn, has(p, "JUDGE:SHOWKEY"), model);
   if (has(p, "JUDGE:429") && first_sight(s, body, len))
     return send_text(conn, 429, "{\"error\": \"slow down\"}", "1");
   if (has(p, "JUDGE:BADJSON"))

@@ -26,7 +26,7 @@ typedef struct judge_srv {
 
 /* build/tests/test_x → build/judge_server (same for build/bench/...). */
 static inline void judge_srv_path(const char *argv0, char *out, size_t size) {
-  char dir[1024];
+  char dir[900];
   snprintf(dir, sizeof dir, "%s", argv0);
   for (int up = 0; up < 2; up++) {
     char *slash = strrchr(dir, '/');
@@ -35,7 +35,7 @@ static inline void judge_srv_path(const char *argv0, char *out, size_t size) {
     else
       snprintf(dir, sizeof dir, "%s", up ? "." : "..");
   }
-  snprintf(out, size, "%s/judge_server", dir);
+  snprintf(out, size, "%.900s/judge_server", dir);
 }
 
 /* Reads "port N" from fd within 10 s. */
