@@ -140,7 +140,8 @@ int main(int argc, char **argv) {
     return 2;
   s.latency_ms = (int)o.latency_ms;
   pthread_mutex_init(&s.lock, NULL);
-  if (o.record && !(s.record = fopen(o.record, "a"))) {
+  s.record = o.record ? fopen(o.record, "a") : NULL;
+  if (o.record && !s.record) {
     perror(o.record);
     return 1;
   }

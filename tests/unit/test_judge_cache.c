@@ -203,7 +203,7 @@ static void test_threads(const judge_srv *s) {
   enum { T = 4, N = 40 };
   vf_judge *j = new_judge((judge_cfg){.url = s->url, .concurrency = 8});
   static vf_judge_req reqs[T][N];
-  static char texts[T][N][32];
+  static char texts[T][N][48];
   thread_arg args[T];
   pthread_t th[T];
   for (int t = 0; t < T; t++) {
