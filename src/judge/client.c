@@ -571,6 +571,9 @@ void vf_judge_client_free(vf_judge_client *cl) {
   free(cl->running);
   if (cl->multi)
     curl_multi_cleanup(cl->multi);
+  for (struct curl_slist *l = cl->headers; l; l = l->next)
+    if (!strncmp(l->data, "Authorization:", 14)) /* libcurl's copy */
+      explicit_bzero(l->data, strlen(l->data));
   curl_slist_free_all(cl->headers);
   if (cl->auth)
     explicit_bzero(cl->auth, strlen(cl->auth));

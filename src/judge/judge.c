@@ -75,6 +75,9 @@ static const char *bad_input(const vf_judge_req *r) {
   if ((!r->instruction && r->instruction_len) ||
       (!r->response && r->response_len) || (!r->checkers && r->ncheckers))
     return "NULL input with a non-zero length";
+  if (r->checkers_text && !vf_utf8_valid(r->checkers_text,
+                                         r->checkers_text_len, NULL))
+    return "checkers_text is not valid UTF-8";
   if (r->instruction && !vf_utf8_valid(r->instruction, r->instruction_len,
                                        NULL))
     return "instruction is not valid UTF-8";
@@ -470,6 +473,11 @@ void vf_judge_free(vf_judge *j) {
 }
 
 void vf_judge_get_stats(vf_judge *j, vf_judge_stats *out) {
+  if (!j || !out) {
+    if (out)
+      memset(out, 0, sizeof *out);
+    return;
+  }
   pthread_mutex_lock(&j->lock);
   *out = j->stats;
   pthread_mutex_unlock(&j->lock);

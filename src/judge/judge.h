@@ -49,6 +49,11 @@ typedef struct vf_judge_req {
   size_t response_len;
   const char *const *checkers; /* the [llm] checker strings, in order */
   size_t ncheckers;
+  /* Optional: when not NULL, {checkers} receives these bytes as they are
+   * instead of str() of the list above (the Python llm_call bridge passes
+   * Python's own str(checkers), whatever its type). */
+  const char *checkers_text;
+  size_t checkers_text_len;
   /* out */
   vf_judge_status status;
   int score;       /* N of the first [[N]]; 0 when unparsed or error */

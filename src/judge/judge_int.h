@@ -65,7 +65,9 @@ int vf_judge_tpl_render(const vf_judge_tpl *t, const vf_judge_req *r,
 
 /* ---- verdict.c -------------------------------------------------------------- */
 
-/* The part of a reply after its last "</think>" (all of it when none). */
+/* The part of a reply after its last "</think>"; all of it when there is
+ * none, nothing when a "<think>" was opened and never closed (the reply was
+ * cut off while reasoning). */
 const char *vf_judge_after_think(const char *s, size_t len, size_t *rest);
 
 /* The verdict of text (already cut after </think>): VF_JUDGE_OK with
@@ -79,7 +81,8 @@ vf_judge_status vf_judge_score_text(const char *s, size_t len, int *score);
 int vf_judge_parse_reply(const char *body, size_t len, vf_buf *content,
                          char *why, size_t whysz);
 
-/* Appends the request body for one user message holding prompt. */
+/* Appends the request body for one user message holding prompt (valid
+ * UTF-8): model, messages, temperature 0.0, max_tokens.  0 or -1. */
 int vf_judge_body(vf_buf *out, const char *model, const char *prompt,
                   size_t len, int max_tokens);
 
@@ -95,13 +98,16 @@ typedef struct vf_judge_map {
   size_t nbuckets, count;
 } vf_judge_map;
 
+/* The node with this key, or NULL. */
 vf_judge_hnode *vf_judge_map_get(const vf_judge_map *m,
                                  const unsigned char key[32]);
 /* Inserts node (its key not yet present).  0, or -1 (ENOMEM). */
 int vf_judge_map_put(vf_judge_map *m, vf_judge_hnode *node);
+/* Unlinks node (a no-op when absent). */
 void vf_judge_map_del(vf_judge_map *m, vf_judge_hnode *node);
 void vf_judge_map_free(vf_judge_map *m); /* the buckets, not the nodes */
 
+/* The verdict LRU: at most capacity entries (NULL when out of memory). */
 typedef struct vf_judge_lru vf_judge_lru;
 vf_judge_lru *vf_judge_lru_new(size_t capacity);
 void vf_judge_lru_free(vf_judge_lru *l);
@@ -122,6 +128,7 @@ typedef struct vf_judge_db_row {
   int score;
 } vf_judge_db_row;
 
+/* Opens (creating) the cache file: VF_EIO with SQLite's reason if not. */
 vf_status vf_judge_db_open(const char *path, vf_judge_db **out,
                            vf_error *err);
 void vf_judge_db_close(vf_judge_db *db);
@@ -160,6 +167,7 @@ typedef struct vf_judge_call {
   vf_buf content; /* choices[0].message.content */
 } vf_judge_call;
 
+/* Frees a call with its body, reply and content (not its waiters). */
 void vf_judge_call_free(vf_judge_call *c);
 
 typedef struct vf_judge_client vf_judge_client;

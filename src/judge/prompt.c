@@ -101,6 +101,8 @@ static int put_slot(vf_buf *out, int slot, const vf_judge_req *r) {
     return vf_buf_append(out, r->instruction, r->instruction_len);
   if (slot == SLOT_RESPONSE)
     return vf_buf_append(out, r->response, r->response_len);
+  if (r->checkers_text)
+    return vf_buf_append(out, r->checkers_text, r->checkers_text_len);
   return vf_judge_pylist(out, r->checkers, r->ncheckers);
 }
 

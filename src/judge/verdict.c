@@ -23,6 +23,8 @@ const char *vf_judge_after_think(const char *s, size_t len, size_t *rest) {
       break;
     from = hit + n;
   }
+  if (from == s && memmem(s, len, "<think>", 7)) /* reasoning never ended */
+    from = s + len;
   *rest = len - (size_t)(from - s);
   return from;
 }

@@ -256,6 +256,9 @@ static void test_after_think(void) {
   s = "<think>only reasoning [[1]]</think>";
   t = vf_judge_after_think(s, strlen(s), &n);
   CHECK(n == 0);
+  s = "<think>cut off while reasoning [[1]]"; /* never closed: no verdict */
+  t = vf_judge_after_think(s, strlen(s), &n);
+  CHECK(n == 0 && t == s + strlen(s));
 }
 
 static int parse(const char *body, vf_buf *content, char *why) {
@@ -375,7 +378,13 @@ static void test_templates(void) {
   char *p = j ? vf_judge_render(j, &r, &n) : NULL;
   const char *want = "I=do {response} now|R=R {instruction} {checkers}|C=[\""
                      "[llm] A: it's {checkers}\", '[llm] B']|{other}{{x}}";
-  CHECKF(p && n == strlen(want) && !strcmp(p, want), "rendered: %s", p);
+  CHECKF(p && n == strlen(want) && !strcmp(p, want), "rendered: %s", p ? p : "(null)");
+  free(p);
+  vf_judge_req lit = r; /* the bridge's str(checkers), inserted as is */
+  lit.checkers_text = "Tone: {response}";
+  lit.checkers_text_len = 16;
+  p = j ? vf_judge_render(j, &lit, &n) : NULL;
+  CHECKF(p && strstr(p, "|C=Tone: {response}|"), "checkers_text: %s", p ? p : "(null)");
   free(p);
   vf_judge_free(j);
   unlink(path);
@@ -437,6 +446,9 @@ static void test_options(void) {
   CHECK(vf_judge_new(&o, &j, &e) == VF_EIO && !j &&
         !strstr(e.msg, "sk-never-shown"));
   CHECK(vf_judge_new(NULL, &j, &e) == VF_EINVAL);
+  vf_judge_stats st;
+  vf_judge_get_stats(NULL, &st);
+  CHECK(st.requests == 0 && st.calls == 0);
 }
 
 int main(void) {
