@@ -22,7 +22,7 @@ import unicodedata
 
 def fstring(template, **values):
     # The released code writes the template as an f-string literal; evaluate
-    # exactly that, so any formatting rule of f-strings applies as it does there.
+    # exactly that, so every rule of f-strings applies as it does there.
     assert '"""' not in template and "\\" not in template
     code = compile('f"""' + template + '"""', "llm_call.py", "eval")
     return eval(code, {}, dict(values))

@@ -77,7 +77,7 @@ void vf_judge_map_free(vf_judge_map *m) {
   memset(m, 0, sizeof *m);
 }
 
-/* ---- the LRU --------------------------------------------------------------- */
+/* ---- the LRU ------------------------------------------------------------- */
 
 typedef struct entry {
   vf_judge_hnode node; /* first: a node pointer is an entry pointer */

@@ -139,7 +139,7 @@ static void note_http(vf_judge_client *cl, vf_judge_call *c, long code) {
            cl->urls[c->url].url, ex);
 }
 
-/* ---- retries -------------------------------------------------------------- */
+/* ---- retries ------------------------------------------------------------- */
 
 static double jitter(vf_judge_client *cl) { /* uniform in [0.5, 1) */
   cl->rng ^= cl->rng << 13;
@@ -229,7 +229,7 @@ static void http_reply(vf_judge_client *cl, vf_judge_call *c, long code,
   finish(cl, c);
 }
 
-/* ---- transfers ---------------------------------------------------------------- */
+/* ---- transfers ----------------------------------------------------------- */
 
 static size_t on_write(char *p, size_t size, size_t n, void *ud) {
   vf_judge_call *c = ud;
@@ -433,7 +433,7 @@ static void *event_loop(void *arg) {
   return NULL;
 }
 
-/* ---- life cycle ----------------------------------------------------------------- */
+/* ---- life cycle ---------------------------------------------------------- */
 
 void vf_judge_client_submit(vf_judge_client *cl, vf_judge_call *c) {
   pthread_mutex_lock(&cl->lock);

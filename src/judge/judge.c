@@ -124,7 +124,7 @@ static vf_judge_call *new_call(const vf_judge *j, const char *prompt,
   return c;
 }
 
-/* ---- completion (event thread) --------------------------------------------- */
+/* ---- completion (event thread) ------------------------------------------- */
 
 static void release(vf_judge_waiter *w) {
   if (--w->b->remaining == 0)
@@ -172,7 +172,7 @@ static void on_done(void *arg, vf_judge_call *c) {
   vf_judge_call_free(c);
 }
 
-/* ---- routing a request (caller's thread) ------------------------------------ */
+/* ---- routing a request (caller's thread) --------------------------------- */
 
 static void attach(vf_judge_call *c, vf_judge_waiter *w) {
   w->next = c->waiters;
@@ -253,7 +253,7 @@ static void route(vf_judge *j, vf_judge_req *r, vf_judge_waiter *w,
     fill_error(r, "out of memory");
 }
 
-/* ---- the batch ----------------------------------------------------------------- */
+/* ---- the batch ----------------------------------------------------------- */
 
 static void start_one(vf_judge *j, vf_judge_req *r, vf_judge_waiter *w,
                       unsigned char key[32], vf_buf *prompt) {
@@ -345,7 +345,7 @@ char *vf_judge_render(const vf_judge *j, const vf_judge_req *r, size_t *len) {
   return out.data;
 }
 
-/* ---- the raw call ------------------------------------------------------------ */
+/* ---- the raw call -------------------------------------------------------- */
 
 static vf_status raw_outcome(vf_judge_call *c, char **reply, vf_error *err) {
   if (c->failed)
@@ -391,7 +391,7 @@ vf_status vf_judge_complete(vf_judge *j, const char *prompt, size_t len,
   return st;
 }
 
-/* ---- life cycle ------------------------------------------------------------------ */
+/* ---- life cycle ---------------------------------------------------------- */
 
 static vf_status check_opts(const vf_judge_opts *o, vf_error *err) {
   if (!o)

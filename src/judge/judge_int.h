@@ -25,7 +25,8 @@ typedef struct vf_judge_sha256 {
 } vf_judge_sha256_ctx;
 
 void vf_judge_sha256_init(vf_judge_sha256_ctx *s);
-void vf_judge_sha256_update(vf_judge_sha256_ctx *s, const void *data, size_t n);
+void vf_judge_sha256_update(vf_judge_sha256_ctx *s, const void *data,
+                            size_t n);
 void vf_judge_sha256_final(vf_judge_sha256_ctx *s, unsigned char out[32]);
 /* One-shot digest of data[0..n). */
 void vf_judge_sha256(const void *data, size_t n, unsigned char out[32]);
@@ -36,7 +37,7 @@ bool vf_judge_py_printable(int32_t cp);
 /* The digit value of cp when str.isdecimal() (and \d) accept it, else -1. */
 int vf_judge_py_decimal(int32_t cp);
 
-/* ---- prompt.c -------------------------------------------------------------- */
+/* ---- prompt.c ------------------------------------------------------------ */
 
 /* Appends Python's repr() of the str s (valid UTF-8).  0, or -1 (ENOMEM). */
 int vf_judge_pyrepr(vf_buf *out, const char *s, size_t len);
@@ -63,7 +64,7 @@ void vf_judge_tpl_free(vf_judge_tpl *t);
 int vf_judge_tpl_render(const vf_judge_tpl *t, const vf_judge_req *r,
                         vf_buf *out);
 
-/* ---- verdict.c -------------------------------------------------------------- */
+/* ---- verdict.c ----------------------------------------------------------- */
 
 /* The part of a reply after its last "</think>"; all of it when there is
  * none, nothing when a "<think>" was opened and never closed (the reply was
@@ -119,7 +120,7 @@ int vf_judge_lru_put(vf_judge_lru *l, const unsigned char key[32],
                      vf_judge_status status, int score);
 size_t vf_judge_lru_count(const vf_judge_lru *l);
 
-/* ---- db.c: the persistent cache --------------------------------------------- */
+/* ---- db.c: the persistent cache ------------------------------------------ */
 
 typedef struct vf_judge_db vf_judge_db;
 typedef struct vf_judge_db_row {
@@ -138,7 +139,7 @@ int vf_judge_db_get(vf_judge_db *db, const unsigned char key[32],
 /* Stores the rows in one transaction.  0, or -1 (nothing stored). */
 int vf_judge_db_put(vf_judge_db *db, const vf_judge_db_row *rows, size_t n);
 
-/* ---- client.c: the event thread ------------------------------------------------ */
+/* ---- client.c: the event thread ------------------------------------------ */
 
 typedef struct vf_judge_waiter vf_judge_waiter;
 
@@ -184,7 +185,7 @@ void vf_judge_client_submit(vf_judge_client *cl, vf_judge_call *c);
 /* Stops the thread; calls still queued or in flight end as errors. */
 void vf_judge_client_free(vf_judge_client *cl);
 
-/* ---- judge.c ---------------------------------------------------------------- */
+/* ---- judge.c ------------------------------------------------------------- */
 
 /* Overwrites every occurrence of secret (NULL/"": none) with '*', in place,
  * in s[0..len) or in the NUL-terminated s. */

@@ -16,7 +16,7 @@
 #define VF_DATA_DIR "data"
 #endif
 
-/* ---- repr() ---------------------------------------------------------------- */
+/* ---- repr() -------------------------------------------------------------- */
 
 /* repr() quotes with ' unless the text holds ' and no ". */
 static char pick_quote(const char *s, size_t len) {
@@ -80,7 +80,7 @@ int vf_judge_pylist(vf_buf *out, const char *const *items, size_t n) {
   return vf_buf_putc(out, ']');
 }
 
-/* ---- templates ------------------------------------------------------------- */
+/* ---- templates ----------------------------------------------------------- */
 
 enum { SLOT_INSTRUCTION, SLOT_RESPONSE, SLOT_CHECKERS, NSLOTS };
 static const char *const slot_names[NSLOTS] = {"{instruction}", "{response}",

@@ -65,7 +65,8 @@ void vf_judge_sha256_init(vf_judge_sha256_ctx *s) {
   s->nbuf = 0;
 }
 
-void vf_judge_sha256_update(vf_judge_sha256_ctx *s, const void *data, size_t n) {
+void vf_judge_sha256_update(vf_judge_sha256_ctx *s, const void *data,
+                            size_t n) {
   const unsigned char *p = data;
   s->len += n;
   while (n > 0) {

@@ -194,7 +194,7 @@ static void test_repr_examples(void) {
   vf_buf_free(&b);
 }
 
-/* ---- verdicts -------------------------------------------------------------- */
+/* ---- verdicts ------------------------------------------------------------ */
 
 static const char *const score_cases[] = {
     "[[1]]", "[[0]]", "Score: [[ 1]]", "x [[12]] then [[0]]", "[[[1]]]",
@@ -299,7 +299,7 @@ static void test_parse_reply(void) {
   vf_buf_free(&b);
 }
 
-/* ---- LRU, redaction ------------------------------------------------------- */
+/* ---- LRU, redaction ------------------------------------------------------ */
 
 static void key_of(int i, unsigned char key[32]) {
   vf_judge_sha256(&i, sizeof i, key);
@@ -350,7 +350,7 @@ static void test_redact(void) {
   CHECK(!strcmp(t, "nothing"));
 }
 
-/* ---- templates and options ---------------------------------------------------- */
+/* ---- templates and options ----------------------------------------------- */
 
 static vf_judge *judge_with(const char *name, const char *file, vf_error *e) {
   vf_judge_opts o = {.urls = "http://127.0.0.1:9/v1", .model = "m",
@@ -378,13 +378,15 @@ static void test_templates(void) {
   char *p = j ? vf_judge_render(j, &r, &n) : NULL;
   const char *want = "I=do {response} now|R=R {instruction} {checkers}|C=[\""
                      "[llm] A: it's {checkers}\", '[llm] B']|{other}{{x}}";
-  CHECKF(p && n == strlen(want) && !strcmp(p, want), "rendered: %s", p ? p : "(null)");
+  CHECKF(p && n == strlen(want) && !strcmp(p, want), "rendered: %s",
+         p ? p : "(null)");
   free(p);
   vf_judge_req lit = r; /* the bridge's str(checkers), inserted as is */
   lit.checkers_text = "Tone: {response}";
   lit.checkers_text_len = 16;
   p = j ? vf_judge_render(j, &lit, &n) : NULL;
-  CHECKF(p && strstr(p, "|C=Tone: {response}|"), "checkers_text: %s", p ? p : "(null)");
+  CHECKF(p && strstr(p, "|C=Tone: {response}|"), "checkers_text: %s",
+         p ? p : "(null)");
   free(p);
   vf_judge_free(j);
   unlink(path);
