@@ -1,14 +1,11 @@
 /*
  * reply.c: what the test judge server answers.  POST .../chat/completions
- * is recorded (the raw body, one line) and answered by markers found in the
- * user message: JUDGE:PASS → [[1]], JUDGE:FAIL → [[0]], JUDGE:SCORE=N →
- * [[N]], none → [[1]]; faults: JUDGE:500, JUDGE:429 (429 + Retry-After: 1
- * the first time a body is seen), JUDGE:HANG (never answers), JUDGE:BADJSON,
- * JUDGE:NOCHOICES, JUDGE:RESET (drops the connection), JUDGE:THINK (all
- * reasoning), JUDGE:THINKPASS (reasoning with [[0]], then [[1]]),
- * JUDGE:ECHOKEY (500 echoing the Authorization header), JUDGE:SHOWKEY
- * ([[1]] then the Authorization header, to see that it was sent).  GET
- * /stats gives the counters as JSON.
+ * is recorded and answered by markers in the user message: JUDGE:PASS [[1]],
+ * FAIL [[0]], SCORE=N [[N]], none [[1]]; faults 500, 429 (Retry-After: 1 the
+ * first time a body is seen), HANG, BADJSON, NOCHOICES, RESET (drop the
+ * connection), THINK (all reasoning), THINKPASS ([[0]] in reasoning, then
+ * [[1]]), ECHOKEY (500 echoing Authorization), SHOWKEY ([[1]] + it).
+ * GET /stats gives the counters as JSON.
  */
 #include <jansson.h>
 #include <stdlib.h>
