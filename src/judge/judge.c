@@ -4,7 +4,9 @@
  * identical call already in flight, or starts a new call on the event
  * thread (client.c); done() scores the reply and wakes every request that
  * waited for it.  One mutex guards the in-flight table, the LRU and the
- * counters; each batch waits on its own condition variable.
+ * counters; each batch waits on its own condition variable.  At most
+ * max(4 x concurrency, 1024) calls are held at once, so a huge batch waits
+ * instead of rendering every request body up front.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@ struct vf_judge {
   vf_judge_client *client;
   vf_judge_db *db;
   pthread_mutex_t lock;
+  pthread_cond_t room; /* signalled when a call ends */
+  size_t calls_held, max_calls; /* calls made and not yet done; the bound */
   vf_judge_map inflight;
   vf_judge_lru *lru;
   vf_judge_stats stats;
@@ -148,6 +152,11 @@ static void answer_waiters(vf_judge_call *c, vf_judge_status st, int score) {
   }
 }
 
+static void drop_hold(vf_judge *j) { /* under the lock */
+  j->calls_held--;
+  pthread_cond_broadcast(&j->room);
+}
+
 static void on_done(void *arg, vf_judge_call *c) {
   vf_judge *j = arg;
   vf_judge_status st = VF_JUDGE_ERROR;
@@ -157,6 +166,7 @@ static void on_done(void *arg, vf_judge_call *c) {
   else if (!c->raw)
     st = score_call(c, &score);
   pthread_mutex_lock(&j->lock);
+  drop_hold(j);
   j->stats.retries += c->attempts > 1 ? (unsigned)(c->attempts - 1) : 0;
   if (c->raw) {
     c->waiters->call = c;
@@ -224,13 +234,30 @@ static bool locked_from_memory(vf_judge *j, vf_judge_req *r,
   return hit;
 }
 
+/* Waits until one more call may be held, and holds it. */
+static void take_hold(vf_judge *j) {
+  pthread_mutex_lock(&j->lock);
+  while (j->calls_held >= j->max_calls)
+    pthread_cond_wait(&j->room, &j->lock);
+  j->calls_held++;
+  pthread_mutex_unlock(&j->lock);
+}
+
+static void locked_drop_hold(vf_judge *j) {
+  pthread_mutex_lock(&j->lock);
+  drop_hold(j);
+  pthread_mutex_unlock(&j->lock);
+}
+
 /* Answers r from a cache, or waits on a call in flight, or makes one. */
 static void route(vf_judge *j, vf_judge_req *r, vf_judge_waiter *w,
                   const unsigned char key[32], const vf_buf *prompt) {
   if (locked_from_memory(j, r, w, key) || from_db(j, r, key))
     return;
+  take_hold(j);
   vf_judge_call *c = new_call(j, prompt->data, prompt->len);
   if (!c) {
+    locked_drop_hold(j);
     fill_error(r, "out of memory");
     return;
   }
@@ -242,6 +269,8 @@ static void route(vf_judge *j, vf_judge_req *r, vf_judge_waiter *w,
     attach(c, w);
     w->first = true;
     j->stats.calls++;
+  } else {
+    drop_hold(j);
   }
   pthread_mutex_unlock(&j->lock);
   if (ok && !hit) {
@@ -367,9 +396,12 @@ vf_status vf_judge_complete(vf_judge *j, const char *prompt, size_t len,
   *reply = NULL;
   if (len && !vf_utf8_valid(prompt, len, NULL))
     return vf_set_error(err, VF_EUTF8, "judge: prompt is not valid UTF-8");
+  take_hold(j);
   vf_judge_call *c = new_call(j, prompt ? prompt : "", len);
-  if (!c)
+  if (!c) {
+    locked_drop_hold(j);
     return vf_set_error(err, VF_ENOMEM, "out of memory");
+  }
   batch b = {.remaining = 1};
   vf_judge_waiter w = {.b = &b};
   c->raw = true;
@@ -446,7 +478,10 @@ vf_status vf_judge_new(const vf_judge_opts *o, vf_judge **out, vf_error *err) {
   if (!j)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
   pthread_mutex_init(&j->lock, NULL);
+  pthread_cond_init(&j->room, NULL);
   j->max_tokens = d.max_tokens;
+  j->max_calls = 4 * (size_t)d.concurrency > 1024 ? 4 * (size_t)d.concurrency
+                                                  : 1024;
   st = build(j, &d, err);
   if (st) {
     vf_judge_free(j);
@@ -468,6 +503,7 @@ void vf_judge_free(vf_judge *j) {
     explicit_bzero(j->api_key, strlen(j->api_key));
   free(j->api_key);
   free(j->model);
+  pthread_cond_destroy(&j->room);
   pthread_mutex_destroy(&j->lock);
   free(j);
 }

@@ -3,7 +3,8 @@
  * more than `concurrency` requests at once (and 256 at once when asked),
  * connections kept alive and reused, and requests spread over several base
  * URLs by least outstanding requests (evenly over equal servers, mostly to
- * the fast one when one is slow).
+ * the fast one when one is slow).  A batch bigger than the judge holds at
+ * once (1024 calls) waits for room and completes.
  */
 #include <time.h>
 
@@ -11,7 +12,7 @@
 #include "harness.h"
 #include "judge/judge.h"
 
-enum { MAX_REQS = 512 };
+enum { MAX_REQS = 5000 };
 
 static vf_judge *new_judge(const char *urls, int concurrency) {
   vf_error e = {0};
@@ -88,6 +89,16 @@ static void test_256_at_once(const char *exe) {
   judge_srv_stop(&s);
 }
 
+static void test_big_batch(const char *exe) {
+  judge_srv s;
+  with_server(exe, 0, &s);
+  vf_judge *j = new_judge(s.url, 4);
+  judge_n(j, MAX_REQS, "big");
+  CHECK(judge_srv_stat(&s, "requests") == MAX_REQS);
+  vf_judge_free(j);
+  judge_srv_stop(&s);
+}
+
 static void test_spread(const char *exe, int lat_a, int lat_b, size_t n,
                         int concurrency, long *got_a, long *got_b) {
   judge_srv a, b;
@@ -112,6 +123,7 @@ int main(int argc, char **argv) {
   judge_srv_path(argv[0], exe, sizeof exe);
   test_limit_and_keepalive(exe);
   test_256_at_once(exe);
+  test_big_batch(exe);
   test_spread(exe, 100, 100, 64, 16, &a, &b);
   CHECKF(a >= 24 && b >= 24, "equal servers got %ld and %ld", a, b);
   test_spread(exe, 20, 300, 80, 8, &a, &b);
