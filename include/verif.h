@@ -170,6 +170,19 @@ typedef struct vf_engine_opts {
   int workers;            /* sandboxed Python workers; 0 = all cores */
   double check_timeout_s; /* per Python check; 0 = 1 s */
   size_t memory_mb;       /* per Python worker; 0 = 1024 */
+  /* The LLM judge for [llm] constraints; judge_urls NULL: none, and the soft
+   * part is "unverified". */
+  const char *judge_urls;          /* comma-separated base URLs (.../v1) */
+  const char *judge_model;
+  const char *judge_api_key;       /* callers read VERIF_JUDGE_API_KEY */
+  const char *judge_template;      /* NULL/"default" (VerIF's), "en" */
+  const char *judge_template_file; /* overrides judge_template */
+  const char *judge_cache;         /* SQLite file of verdicts, or NULL */
+  int judge_concurrency;           /* 0 = 64 */
+  double judge_timeout_s;          /* 0 = 300 */
+  int judge_retries;               /* 0 = 3, < 0 = none */
+  int judge_error_zero; /* a failed judge call scores soft 0 (VerIF's way)
+                           instead of making the reward null */
 } vf_engine_opts;
 
 typedef struct vf_engine vf_engine;

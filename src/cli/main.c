@@ -15,6 +15,7 @@ static const struct subcommand {
 } subcommands[] = {
     {"check", cmd_check, "check one response (stdin) against one constraint"},
     {"eval", cmd_eval, "evaluate a benchmark (ifeval), as its official script"},
+    {"score", cmd_score, "score JSONL items (VerInstruct, verl, IFEval): rewards out"},
 };
 
 static void usage(FILE *f) {

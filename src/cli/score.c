@@ -1,0 +1,367 @@
+/*
+ * score.c: `verif score`: JSONL items in, one JSON reward record out per
+ * input line, in input order; a progress bar on a terminal and a summary
+ * at the end (on stderr).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static const char help[] =
+    "usage: verif score --input F [--output F] [options]\n\n"
+    "Scores every item of a JSONL file and writes one JSON record per input\n"
+    "line, in input order.  Item formats (detected per line, or --format):\n"
+    "  VerInstruct  {\"id\", \"prompt\", \"checkers\": [\"[rule] ...\", \"[llm] "
+    "...\"],\n"
+    "                \"functions\": [\"...python...\"]}\n"
+    "  verl rows    {\"prompt\": [{\"role\": \"user\", \"content\": ...}],\n"
+    "                \"reward_model\": {\"ground_truth\": \"<JSON: checkers, "
+    "functions>\"}}\n"
+    "  IFEval       {\"key\", \"prompt\", \"instruction_id_list\", \"kwargs\"}\n"
+    "each with \"response\" (one) or \"responses\" (a GRPO group).\n\n"
+    "A [rule] checker is hard: its Python function check_following(prompt,\n"
+    "response) runs in a sandboxed worker (verif passes the real prompt;\n"
+    "VerIF's released code passes the string \"instruction\").  IFEval ids run\n"
+    "natively.  An [llm] checker is soft: one judge call covers all of an\n"
+    "item's [llm] constraints, and is not made when the hard part already\n"
+    "fixes the reward (product with hard 0, all with a hard failure).  With\n"
+    "no --judge-url the soft part is \"unverified\" and the reward is the\n"
+    "hard part alone.\n\n"
+    "  --input F          items (- for stdin)\n"
+    "  --output F         records (default: stdout)\n"
+    "  --format NAME      auto (default), verinstruct, verl or ifeval\n"
+    "  --combine HOW      product (default: hard mean x soft), average\n"
+    "                     ((all hard passed + soft) / 2) or all (1 only if\n"
+    "                     everything passes)\n"
+    "  --keep-reasoning   score the whole response (default: only the text\n"
+    "                     after the last </think>)\n"
+    "  --jobs N           threads for native checks (default: all cores)\n"
+    "  --workers N        sandboxed Python workers (default: all cores)\n"
+    "  --check-timeout S  wall-clock limit per Python check (default: 1)\n"
+    "  --batch N          items per batch (default: 1024)\n"
+    "  --judge-url A,B    OpenAI-compatible base URLs (e.g.\n"
+    "                     http://127.0.0.1:8000/v1), spread by load\n"
+    "  --judge-model M    model name (required with --judge-url)\n"
+    "  --judge-concurrency N  requests in flight (default: 64)\n"
+    "  --judge-timeout S  per request, retries included (default: 300)\n"
+    "  --judge-retries N  on connection errors, 5xx, 429 (default: 3)\n"
+    "  --judge-template T default (VerIF's prompt, byte for byte) or en\n"
+    "  --judge-template-file F  a template with {instruction}, {response},\n"
+    "                     {checkers}\n"
+    "  --judge-cache F    keep verdicts in SQLite file F across runs\n"
+    "  --on-judge-error W error (default: the reward is null, with why) or\n"
+    "                     zero (soft = 0, VerIF's silent behaviour)\n"
+    "The judge's API key is read from VERIF_JUDGE_API_KEY and never printed.\n\n"
+    "Record: {\"id\", \"reward\", \"hard\": {\"score\", \"passed\", \"total\"},\n"
+    "  \"soft\": {\"verdict\", \"status\": judged, unparsed, skipped,\n"
+    "  unverified or error}, \"checks\": [{\"checker\", \"kind\",\n"
+    "  \"verdict\", \"error\"}], \"error\"}; with \"responses\": {\"id\",\n"
+    "  \"results\": [one record per response], \"error\"}.\n"
+    "An item that cannot be scored (malformed line, mismatched lists, an\n"
+    "untagged checker, a function that does not compile) gets reward null and\n"
+    "\"error\" naming file:line and field; the others are still scored.  An\n"
+    "exception in a check is that check's error and counts as not passed.\n"
+    "Exit status: 0 when every line got its record, 2 on a fatal error.\n";
+
+typedef struct opts {
+  const char *input, *output;
+  vf_engine_opts eo;
+  size_t batch;
+} opts;
+
+static int parse_enum(const char *v, const char *const *names, int n) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(v, names[i]))
+      return i;
+  return -1;
+}
+
+static int parse_num(const char *name, const char *v, double lo, double hi,
+                     double *out) {
+  char *end;
+  *out = strtod(v, &end);
+  if (*v && !*end && *out >= lo && *out <= hi)
+    return 0;
+  fprintf(stderr, "verif score: %s must be a number in %g..%g, got '%s'\n",
+          name, lo, hi, v);
+  return -1;
+}
+
+/* Applies one option with a value; 1 consumed, 0 not ours, -1 bad. */
+static int value_opt(opts *o, int argc, char **argv, int *i) {
+  static const char *const formats[] = {"auto", "verinstruct", "verl",
+                                        "ifeval"};
+  static const char *const combines[] = {"product", "average", "all"};
+  const char *v = NULL;
+  double d;
+  int r;
+  static const struct {
+    const char *name;
+    size_t off;
+  } strs[] = {
+      {"--input", offsetof(opts, input)},
+      {"--output", offsetof(opts, output)},
+      {"--judge-url", offsetof(opts, eo.judge_urls)},
+      {"--judge-model", offsetof(opts, eo.judge_model)},
+      {"--judge-template", offsetof(opts, eo.judge_template)},
+      {"--judge-template-file", offsetof(opts, eo.judge_template_file)},
+      {"--judge-cache", offsetof(opts, eo.judge_cache)},
+  };
+  for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
+    r = cli_opt(argc, argv, i, strs[k].name,
+                (const char **)((char *)o + strs[k].off));
+    if (r != 0)
+      return r;
+  }
+  r = cli_opt(argc, argv, i, "--on-judge-error", &v);
+  if (r != 0) {
+    bool zero = r > 0 && !strcmp(v, "zero");
+    if (r < 0 || (!zero && strcmp(v, "error")))
+      return fprintf(stderr, "verif score: --on-judge-error is error or "
+                             "zero\n"), -1;
+    o->eo.judge_error_zero = zero;
+    return 1;
+  }
+  r = cli_opt(argc, argv, i, "--format", &v);
+  if (r != 0) {
+    int f = r > 0 ? parse_enum(v, formats, 4) : -1;
+    o->eo.format = (vf_format)f;
+    return f < 0 ? (fprintf(stderr, "verif score: bad --format\n"), -1) : 1;
+  }
+  r = cli_opt(argc, argv, i, "--combine", &v);
+  if (r != 0) {
+    int c = r > 0 ? parse_enum(v, combines, 3) : -1;
+    o->eo.combine = (vf_combine)c;
+    return c < 0 ? (fprintf(stderr, "verif score: bad --combine\n"), -1) : 1;
+  }
+  static const struct {
+    const char *name;
+    double lo, hi;
+  } nums[] = {{"--jobs", 1, 256},           {"--workers", 1, 256},
+              {"--check-timeout", 0.001, 3600}, {"--batch", 1, 1e6},
+              {"--judge-concurrency", 1, 4096}, {"--judge-timeout", 0.001, 86400},
+              {"--judge-retries", 0, 100}};
+  for (int k = 0; k < 7; k++) {
+    r = cli_opt(argc, argv, i, nums[k].name, &v);
+    if (r == 0)
+      continue;
+    if (r < 0 || parse_num(nums[k].name, v, nums[k].lo, nums[k].hi, &d))
+      return -1;
+    if (k == 0)
+      o->eo.threads = (int)d;
+    else if (k == 1)
+      o->eo.workers = (int)d;
+    else if (k == 2)
+      o->eo.check_timeout_s = d;
+    else if (k == 3)
+      o->batch = (size_t)d;
+    else if (k == 4)
+      o->eo.judge_concurrency = (int)d;
+    else if (k == 5)
+      o->eo.judge_timeout_s = d;
+    else
+      o->eo.judge_retries = d == 0 ? -1 : (int)d;
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- progress ------------------------------------------------------------- */
+
+typedef struct progress {
+  bool on;
+  size_t total, done;
+  struct timespec t0;
+} progress;
+
+static double since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void progress_show(const progress *p) {
+  if (!p->on)
+    return;
+  double el = since(&p->t0), rate = el > 0 ? p->done / el : 0;
+  char bar[31];
+  size_t fill = p->total ? p->done * 30 / p->total : 0;
+  for (size_t i = 0; i < 30; i++)
+    bar[i] = i < fill ? '#' : '.';
+  bar[30] = '\0';
+  if (p->total)
+    fprintf(stderr, "\r[%s] %zu/%zu items  %.0f items/s  ETA %.0f s  ", bar,
+            p->done, p->total, rate,
+            rate > 0 ? (double)(p->total - p->done) / rate : 0.0);
+  else
+    fprintf(stderr, "\r%zu items  %.0f items/s  ", p->done, rate);
+}
+
+static size_t count_lines(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 0;
+  char buf[65536];
+  size_t n = 0, last = '\n';
+  for (size_t got = fread(buf, 1, sizeof buf, f); got > 0;
+       got = fread(buf, 1, sizeof buf, f)) {
+    for (size_t i = 0; i < got; i++)
+      n += buf[i] == '\n';
+    last = (unsigned char)buf[got - 1];
+  }
+  fclose(f);
+  return n + (last != '\n');
+}
+
+/* ---- the run -------------------------------------------------------------- */
+
+typedef struct lines {
+  char **text;
+  size_t *len;
+  char **where;
+  size_t n;
+} lines;
+
+static void free_lines(lines *l) {
+  for (size_t i = 0; i < l->n; i++) {
+    free(l->text[i]);
+    free(l->where[i]);
+  }
+  l->n = 0;
+}
+
+/* Reads up to cap lines (every line counts, blank ones too). */
+static int read_lines(FILE *in, const char *name, size_t *lineno, lines *l,
+                      size_t cap) {
+  while (l->n < cap) {
+    char *line = NULL;
+    size_t c = 0;
+    ssize_t len = getline(&line, &c, in);
+    if (len < 0) {
+      free(line);
+      break;
+    }
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+      line[--len] = '\0';
+    char where[600];
+    snprintf(where, sizeof where, "%s:%zu", name, ++*lineno);
+    l->text[l->n] = line;
+    l->len[l->n] = (size_t)len;
+    l->where[l->n] = strdup(where);
+    if (!l->where[l->n]) {
+      free(line);
+      return -1;
+    }
+    l->n++;
+  }
+  return 0;
+}
+
+static int run(vf_engine *e, const opts *o, FILE *in, FILE *out) {
+  lines l = {calloc(o->batch, sizeof(char *)), calloc(o->batch, sizeof(size_t)),
+             calloc(o->batch, sizeof(char *)), 0};
+  char **recs = calloc(o->batch, sizeof(char *));
+  progress p = {isatty(STDERR_FILENO) != 0, 0, 0, {0, 0}};
+  size_t lineno = 0;
+  int rc = EXIT_PASS;
+  clock_gettime(CLOCK_MONOTONIC, &p.t0);
+  if (p.on && strcmp(o->input, "-"))
+    p.total = count_lines(o->input);
+  if (!l.text || !l.len || !l.where || !recs)
+    rc = EXIT_ERROR;
+  while (rc == EXIT_PASS) {
+    if (read_lines(in, strcmp(o->input, "-") ? o->input : "stdin", &lineno, &l,
+                   o->batch) ||
+        l.n == 0)
+      break;
+    vf_error err = {0};
+    if (vf_engine_score(e, (const char *const *)l.text, l.len,
+                        (const char *const *)l.where, l.n, recs, &err)) {
+      cli_error(&err);
+      rc = EXIT_ERROR;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+      if (recs[i] && fprintf(out, "%s\n", recs[i]) < 0)
+        rc = EXIT_ERROR;
+      free(recs[i]);
+      recs[i] = NULL;
+    }
+    p.done += l.n;
+    progress_show(&p);
+    free_lines(&l);
+  }
+  if (p.on)
+    fputc('\n', stderr);
+  if (ferror(in)) {
+    fprintf(stderr, "verif score: read error on %s\n", o->input);
+    rc = EXIT_ERROR;
+  }
+  free_lines(&l);
+  free(l.text);
+  free(l.len);
+  free(l.where);
+  free(recs);
+  return rc;
+}
+
+int cmd_score(int argc, char **argv) {
+  opts o = {.batch = 1024};
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(help, stdout);
+      return EXIT_PASS;
+    }
+    if (!strcmp(argv[i], "--keep-reasoning")) {
+      o.eo.keep_reasoning = 1;
+      continue;
+    }
+    int r = value_opt(&o, argc, argv, &i);
+    if (r < 0)
+      return EXIT_ERROR;
+    if (r == 0) {
+      fprintf(stderr, "verif score: unknown option '%s'\n%s", argv[i], help);
+      return EXIT_ERROR;
+    }
+  }
+  if (!o.input) {
+    fprintf(stderr, "verif score: --input is required\n%s", help);
+    return EXIT_ERROR;
+  }
+  if (o.eo.judge_urls && !o.eo.judge_model) {
+    fprintf(stderr, "verif score: --judge-model is required with --judge-url\n");
+    return EXIT_ERROR;
+  }
+  o.eo.judge_api_key = getenv("VERIF_JUDGE_API_KEY");
+  FILE *in = strcmp(o.input, "-") ? fopen(o.input, "rb") : stdin;
+  FILE *out = o.output ? fopen(o.output, "wb") : stdout;
+  if (!in || !out) {
+    fprintf(stderr, "verif score: cannot open %s\n", !in ? o.input : o.output);
+    if (in && in != stdin)
+      fclose(in);
+    return EXIT_ERROR;
+  }
+  vf_ctx *ctx = cli_ctx();
+  vf_engine *e = NULL;
+  vf_error err = {0};
+  int rc = EXIT_ERROR;
+  if (ctx && vf_engine_new(ctx, &o.eo, &e, &err) == VF_OK)
+    rc = run(e, &o, in, out);
+  else if (ctx)
+    cli_error(&err);
+  if (e)
+    vf_engine_report(e, stderr);
+  if (out != stdout && fclose(out))
+    rc = EXIT_ERROR;
+  if (in != stdin)
+    fclose(in);
+  vf_engine_free(e);
+  vf_ctx_free(ctx);
+  return rc;
+}

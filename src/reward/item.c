@@ -1,0 +1,294 @@
+/*
+ * item.c: reading one item, whatever its format, into the engine's form.
+ *   VerInstruct  {"id", "prompt", "checkers": ["[rule] …", "[llm] …"],
+ *                 "functions": ["…python…"]}  (parallel lists)
+ *   verl rows    {"prompt": [{"role": "user", "content": …}],
+ *                 "reward_model": {"ground_truth": "<JSON: checkers,
+ *                 functions>"}, "extra_info": {…}}
+ *   IFEval       {"key", "prompt", "instruction_id_list", "kwargs"}
+ * plus "response" (one) or "responses" (a GRPO group).  The format is
+ * detected per line unless forced.  Every problem names the field.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/eval.h"
+#include "reward/reward.h"
+
+static void item_error(vf_item *it, vf_status code, const char *where,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void item_error(vf_item *it, vf_status code, const char *where,
+                       const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  vf_set_error(&it->err, code, "%s: %s", where, msg);
+}
+
+/* "[rule] Digit: The reply ..." -> "Digit" (up to the first ':'). */
+static char *category_of(const char *checker, size_t skip) {
+  const char *s = checker + skip;
+  while (*s == ' ')
+    s++;
+  const char *colon = strchr(s, ':');
+  size_t n = colon ? (size_t)(colon - s) : strlen(s);
+  if (n > 60)
+    n = 60;
+  char *c = malloc(n + 1);
+  if (c) {
+    memcpy(c, s, n);
+    c[n] = '\0';
+  }
+  return c;
+}
+
+static bool alloc_constraints(vf_item *it, size_t n) {
+  it->c = calloc(n ? n : 1, sizeof *it->c);
+  it->nc = it->c ? n : 0;
+  if (!it->c)
+    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+  return it->c != NULL;
+}
+
+/* checkers + functions (VerInstruct, or a verl ground truth). */
+static void read_checkers(vf_item *it, const json_t *checkers,
+                          const json_t *functions, const char *where,
+                          const char *field) {
+  char f1[64], f2[64];
+  snprintf(f1, sizeof f1, "%scheckers", field);
+  snprintf(f2, sizeof f2, "%sfunctions", field);
+  if (!json_is_array(checkers))
+    return item_error(it, VF_EJSON, where, "field '%s' %s", f1,
+                      checkers ? "must be a list" : "is missing");
+  if (!json_is_array(functions))
+    return item_error(it, VF_EJSON, where, "field '%s' %s", f2,
+                      functions ? "must be a list" : "is missing");
+  size_t n = json_array_size(checkers);
+  if (json_array_size(functions) != n) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "'%s' has %zu entries but '%s' has %zu", f1, n,
+             f2, json_array_size(functions));
+    return item_error(it, VF_EJSON, where, "%s", msg);
+  }
+  if (!alloc_constraints(it, n))
+    return;
+  for (size_t i = 0; i < n; i++) {
+    const json_t *c = json_array_get(checkers, i);
+    const json_t *f = json_array_get(functions, i);
+    char idx[96];
+    snprintf(idx, sizeof idx, "%s[%zu]", f1, i);
+    if (!json_is_string(c))
+      return item_error(it, VF_EJSON, where, "field '%s' must be a string",
+                        idx);
+    const char *text = json_string_value(c);
+    vf_constraint *k = &it->c[i];
+    size_t skip;
+    if (!strncmp(text, "[rule]", 6)) {
+      k->kind = VF_CK_PYTHON, skip = 6;
+    } else if (!strncmp(text, "[llm]", 5)) {
+      k->kind = VF_CK_LLM, skip = 5;
+    } else {
+      return item_error(it, VF_EJSON, where,
+                        "field '%s': untagged checker (must start with "
+                        "[rule] or [llm]): \"%.80s\"",
+                        idx, text);
+    }
+    k->checker = strdup(text);
+    k->category = category_of(text, skip);
+    if (!k->checker || !k->category)
+      return (void)vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+    if (k->kind == VF_CK_PYTHON) {
+      snprintf(idx, sizeof idx, "%s[%zu]", f2, i);
+      if (!json_is_string(f))
+        return item_error(it, VF_EJSON, where, "field '%s' must be a string",
+                          idx);
+      k->code = json_string_value(f);
+      k->code_len = json_string_length(f);
+    }
+  }
+}
+
+static void read_ifeval(const vf_ctx *ctx, vf_item *it, const char *where) {
+  vf_prompt *p = NULL;
+  vf_error e;
+  if (vf_prompt_from_json(ctx, it->json, where, &p, &e)) {
+    it->err = e;
+    return;
+  }
+  size_t n = vf_prompt_count(p);
+  if (alloc_constraints(it, n)) {
+    for (size_t i = 0; i < n; i++) {
+      vf_constraint *k = &it->c[i];
+      k->kind = VF_CK_NATIVE;
+      k->native = vf_prompt_take_checker(p, i);
+      k->checker = strdup(vf_checker_id(k->native));
+      k->category = k->checker ? strdup(k->checker) : NULL;
+      if (!k->checker || !k->category)
+        vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+    }
+  }
+  vf_prompt_free(p);
+}
+
+/* verl: the prompt is a chat; the user turn's content is the prompt text. */
+static void read_verl(vf_item *it, const char *where) {
+  const json_t *msgs = json_object_get(it->json, "prompt");
+  const json_t *content = NULL;
+  for (size_t i = 0; i < json_array_size(msgs); i++) {
+    const json_t *m = json_array_get(msgs, i);
+    if (json_is_string(json_object_get(m, "role")) &&
+        !strcmp(json_string_value(json_object_get(m, "role")), "user"))
+      content = json_object_get(m, "content");
+  }
+  if (!json_is_string(content))
+    return item_error(it, VF_EJSON, where,
+                      "field 'prompt' must be a list of chat messages with a "
+                      "\"user\" message whose 'content' is a string");
+  it->prompt = json_string_value(content);
+  it->prompt_len = json_string_length(content);
+  const json_t *gt =
+      json_object_get(json_object_get(it->json, "reward_model"), "ground_truth");
+  if (!json_is_string(gt))
+    return item_error(it, VF_EJSON, where,
+                      "field 'reward_model.ground_truth' %s",
+                      gt ? "must be a JSON string" : "is missing");
+  json_error_t je;
+  json_t *g = json_loads(json_string_value(gt), 0, &je);
+  if (!g)
+    return item_error(it, VF_EJSON, where,
+                      "field 'reward_model.ground_truth' is not valid JSON: "
+                      "%s",
+                      je.text);
+  it->ground_truth = g; /* the function texts point into it */
+  read_checkers(it, json_object_get(g, "checkers"),
+                json_object_get(g, "functions"), where,
+                "reward_model.ground_truth.");
+}
+
+static vf_format detect(const json_t *o) {
+  if (json_object_get(o, "instruction_id_list"))
+    return VF_FORMAT_IFEVAL;
+  if (json_object_get(o, "reward_model"))
+    return VF_FORMAT_VERL;
+  if (json_object_get(o, "checkers"))
+    return VF_FORMAT_VERINSTRUCT;
+  return VF_FORMAT_AUTO;
+}
+
+static void read_responses(vf_item *it, const char *where) {
+  const json_t *one = json_object_get(it->json, "response");
+  const json_t *many = json_object_get(it->json, "responses");
+  if (one && many)
+    return item_error(it, VF_EJSON, where,
+                      "give either 'response' or 'responses', not both");
+  if (!one && !many)
+    return item_error(it, VF_EJSON, where,
+                      "field 'response' (or 'responses') is missing");
+  it->group = many != NULL;
+  size_t n = many ? json_array_size(many) : 1;
+  if (many && !json_is_array(many))
+    return item_error(it, VF_EJSON, where,
+                      "field 'responses' must be a list of strings");
+  it->resp = calloc(n ? n : 1, sizeof *it->resp);
+  it->resp_len = calloc(n ? n : 1, sizeof *it->resp_len);
+  if (!it->resp || !it->resp_len)
+    return (void)vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const json_t *r = many ? json_array_get(many, i) : one;
+    if (!json_is_string(r)) {
+      char f[48];
+      snprintf(f, sizeof f, many ? "responses[%zu]" : "response", i);
+      return item_error(it, VF_EJSON, where, "field '%s' must be a string",
+                        f);
+    }
+    it->resp[i] = json_string_value(r);
+    it->resp_len[i] = json_string_length(r);
+  }
+  it->nresp = n;
+}
+
+static const char *format_name(vf_format f) {
+  switch (f) {
+  case VF_FORMAT_VERINSTRUCT: return "verinstruct";
+  case VF_FORMAT_VERL: return "verl";
+  case VF_FORMAT_IFEVAL: return "ifeval";
+  default: return "auto";
+  }
+}
+
+void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *line,
+                   size_t len, const char *where, vf_item *it) {
+  json_error_t je;
+  it->json = json_loadb(line, len, 0, &je);
+  if (!it->json) {
+    return item_error(it, VF_EJSON, where, "malformed JSON: %s (column %d)",
+                      je.text, je.column);
+  }
+  if (!json_is_object(it->json))
+    return item_error(it, VF_EJSON, where, "expected a JSON object");
+  it->id = json_object_get(it->json, "id");
+  if (!it->id)
+    it->id = json_object_get(it->json, "key");
+  vf_format f = format == VF_FORMAT_AUTO ? detect(it->json) : format;
+  if (f == VF_FORMAT_AUTO)
+    return item_error(it, VF_EJSON, where,
+                      "cannot tell the item's format: expected 'checkers' "
+                      "(VerInstruct), 'reward_model' (verl) or "
+                      "'instruction_id_list' (IFEval)");
+  if (format != VF_FORMAT_AUTO && detect(it->json) != format &&
+      detect(it->json) != VF_FORMAT_AUTO)
+    return item_error(it, VF_EJSON, where,
+                      "item is not in the forced format '%s' (it looks like "
+                      "'%s')",
+                      format_name(format), format_name(detect(it->json)));
+  if (f != VF_FORMAT_VERL) {
+    const json_t *p = json_object_get(it->json, "prompt");
+    if (!json_is_string(p))
+      return item_error(it, VF_EJSON, where, "field 'prompt' %s",
+                        p ? "must be a string" : "is missing");
+    it->prompt = json_string_value(p);
+    it->prompt_len = json_string_length(p);
+  }
+  if (f == VF_FORMAT_IFEVAL)
+    read_ifeval(ctx, it, where);
+  else if (f == VF_FORMAT_VERL)
+    read_verl(it, where);
+  else
+    read_checkers(it, json_object_get(it->json, "checkers"),
+                  json_object_get(it->json, "functions"), where, "");
+  if (!it->err.code)
+    read_responses(it, where);
+}
+
+void vf_item_free(vf_item *it) {
+  for (size_t i = 0; i < it->nc; i++) {
+    free(it->c[i].checker);
+    free(it->c[i].category);
+    vf_checker_free(it->c[i].native);
+  }
+  free(it->c);
+  free(it->resp);
+  free(it->resp_len);
+  json_decref(it->ground_truth);
+  json_decref(it->json);
+  memset(it, 0, sizeof *it);
+}
+
+void vf_answer_span(const char *r, size_t n, bool keep_reasoning, size_t *b) {
+  *b = 0;
+  if (keep_reasoning)
+    return;
+  const char *tag = "</think>";
+  for (const char *p = r; (size_t)(r + n - p) >= 8;) {
+    const char *hit = memmem(p, (size_t)(r + n - p), tag, 8);
+    if (!hit)
+      break;
+    *b = (size_t)(hit - r) + 8;
+    p = hit + 8;
+  }
+}
