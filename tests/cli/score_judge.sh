@@ -75,5 +75,23 @@ after=$(wc -l < "$T/record.jsonl")
 cmp -s <(python3 -c "import json,sys;[print(json.loads(l)['reward']) for l in open('$T/out.jsonl')]") \
        <(python3 -c "import json,sys;[print(json.loads(l)['reward']) for l in open('$T/again.jsonl')]") && ok || bad "cached rewards differ"
 
+# the llm_call bridge: a [rule] function calling llm_score reaches the judge
+# (and raises a clear error when none is configured)
+printf '%s\n' '{"id": "bridge", "prompt": "Write.", "checkers": ["[rule] Judge: via llm_call"], "functions": ["from llm_call import llm_score\ndef check_following(i, r):\n    return llm_score(i, r, \"Tone: calm\") >= 1\n"], "responses": ["calm JUDGE:PASS", "calm JUDGE:FAIL"]}' > "$T/bridge.jsonl"
+"$V" score --input "$T/bridge.jsonl" --output "$T/bridge.out" --judge-url "$URL" --judge-model test --judge-timeout 5 2>/dev/null
+python3 - "$T" <<'PY' && ok || bad "llm_call bridge with a judge"
+import json, sys
+o = json.loads(open(sys.argv[1] + "/bridge.out").read())
+assert [r["reward"] for r in o["results"]] == [1.0, 0.0], o
+PY
+grep -q '"content": "[^"]*\\n\\n    \[\\u7ea6\\u675f\]\\n    Tone: calm\\n' "$T/record.jsonl" && ok || bad "bridge prompt: {checkers} must be the string itself"
+"$V" score --input "$T/bridge.jsonl" --output "$T/bridge2.out" 2>/dev/null
+python3 - "$T" <<'PY' && ok || bad "llm_call bridge without a judge"
+import json, sys
+o = json.loads(open(sys.argv[1] + "/bridge2.out").read())
+c = o["results"][0]["checks"][0]
+assert c["verdict"] is False and "no judge configured" in c["error"], c
+PY
+
 echo "score_judge: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
