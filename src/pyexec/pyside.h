@@ -1,0 +1,108 @@
+/*
+ * pyside.h: the Python half of pyexec, shared by the files that run inside
+ * the zygote and the workers (zygote.c, worker.c, pyenv.c, guard.c,
+ * pyrun.c, llmcall.c).  Nothing here runs in the verif process itself.
+ * Include it first: Python.h must come before any system header.
+ */
+#ifndef VF_PYEXEC_PYSIDE_H
+#define VF_PYEXEC_PYSIDE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "pyexec/pyexec_int.h"
+
+/* Set by the audit hook, the wrappers around state-changing functions and
+ * pyrun.c (MemoryError): this worker's shared state may be changed, so it
+ * reports the current check and exits to be replaced. */
+typedef struct vf_taint {
+  int flag;
+  char why[160];
+} vf_taint;
+
+/* The interpreter environment built once in the zygote and inherited by
+ * every worker: borrowed-for-life references and the taint flag the hooks
+ * write (heap memory, so its address is stable across fork). */
+typedef struct vf_pyenv {
+  PyObject *builtins;      /* the builtins dict */
+  PyObject *s_builtins;    /* "__builtins__" */
+  PyObject *s_check;       /* "check_following" */
+  PyObject *llm_module;    /* llm_call */
+  vf_taint taint;
+  size_t memory_bytes;
+} vf_pyenv;
+
+/* ---- pyenv.c ----------------------------------------------------------- */
+
+/* Initialises CPython (isolated, no signal handlers), pre-imports what
+ * verification code uses, replaces stdio with inert objects, wraps the
+ * functions that change interpreter-wide state, and installs the audit
+ * hook.  Returns the environment, or NULL with why[] filled. */
+vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n);
+
+/* Marks the worker tainted (first reason wins). */
+void vf_pyenv_taint(vf_pyenv *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- llmcall.c --------------------------------------------------------- */
+
+/* Registers the built-in module llm_call (before Py_Initialize). */
+int vf_llmcall_register(void);
+
+/* Points llm_call at the worker's channel (after fork). */
+void vf_llmcall_set_channel(PyObject *module, int fd);
+
+/* ---- guard.c ----------------------------------------------------------- */
+
+typedef struct vf_guard vf_guard;
+
+/* Snapshots everything a check could change for the next one: builtins,
+ * sys.modules, every module namespace and the dicts, lists, sets, class
+ * namespaces, instance dicts, closures and defaults those hold.  NULL on
+ * out of memory. */
+vf_guard *vf_guard_new(vf_pyenv *env);
+void vf_guard_free(vf_guard *g);
+
+/* After a check: 0 when nothing shared changed, else 1 with why[] naming
+ * what did (taint flags included). */
+int vf_guard_dirty(vf_guard *g, char *why, size_t n);
+
+/* Takes a new snapshot (after trusted work such as compiling). */
+int vf_guard_refresh(vf_guard *g);
+
+/* ---- pyrun.c ----------------------------------------------------------- */
+
+typedef struct vf_pyrun vf_pyrun;
+typedef struct vf_code vf_code;
+
+/* A per-worker cache of compiled function texts (LRU of cap entries, keyed
+ * by a hash of the text, compared in full). */
+vf_pyrun *vf_pyrun_new(vf_pyenv *env, size_t cap);
+void vf_pyrun_free(vf_pyrun *r);
+
+/* Starts a batch: entries used from now on are not evicted until the next
+ * batch.  (A batch holds at most VF_BATCH_MAX distinct texts < cap.) */
+void vf_pyrun_begin_batch(vf_pyrun *r);
+
+/* The compiled entry for a text (compiling it on first sight; a text that
+ * does not compile is cached with its error).  NULL only on out of memory. */
+vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len);
+
+/* Runs one check: exec the code into a fresh globals dict, call
+ * check_following(prompt, response), take its truthiness; errors of every
+ * kind become (VF_PY_ERROR, kind, msg).  msg has VF_ERRMSG bytes. */
+void vf_pyrun_check(vf_pyrun *r, const vf_code *c, PyObject *prompt,
+                    PyObject *response, vf_shm_result *res, char *msg);
+
+/* Formats the pending exception as "Type: message" into msg (VF_ERRMSG),
+ * clears it, and returns its kind (LIMIT for MemoryError, which taints). */
+vf_pyerr_kind vf_pyrun_take_error(vf_pyenv *env, char *msg);
+
+/* ---- worker.c ---------------------------------------------------------- */
+
+/* The worker process: sandbox, then serve batches on chan until EOF or
+ * retirement.  Never returns. */
+void vf_worker_main(vf_pyenv *env, const vf_zygote_cfg *cfg, int chan,
+                    int memfd) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,553 @@
+/*
+ * test_pyexec.c: the sandboxed Python executor against hostile and broken
+ * verification code.  Each hostile check runs in a batch between honest
+ * "canary" checks (which use len() and re.search, the things a hostile
+ * check patches); the test asserts the hostile verdict (an error, or the
+ * right verdict), that nothing outside was touched (files, a loopback
+ * listener, stray processes), and that the canaries are right both in the
+ * same vf_pool_run and in the next one.  Also: verdict and error plumbing,
+ * the llm_call bridge, concurrent callers, and the sandbox policy table.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pyexec/pyexec.h"
+#include "pyexec/sandbox.h"
+
+/* Huge allocations must fail (MemoryError), not abort the worker. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+  return "allocator_may_return_null=1";
+}
+
+#define HEAD "import re\ndef check_following(instruction, response):\n"
+
+/* True on "hello world", false on "hello": uses len() and re.search. */
+static const char canary[] =
+    HEAD "    return len(response) == 11 and re.search(r'wor', response) is not "
+         "None\n";
+
+static char tmpdir[256];
+
+static vf_pycheck mk(const char *code, const char *response) {
+  vf_pycheck c;
+  memset(&c, 0, sizeof c);
+  c.code = code;
+  c.code_len = strlen(code);
+  c.prompt = "the prompt";
+  c.prompt_len = strlen(c.prompt);
+  c.response = response;
+  c.response_len = strlen(response);
+  return c;
+}
+
+/* Formats a function whose body is fmt (indented by the caller). */
+static char *code_of(const char *fmt, ...) {
+  static char bufs[8][4096];
+  static int k;
+  char *b = bufs[k++ % 8];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = snprintf(b, 4096, "%s", HEAD);
+  vsnprintf(b + n, 4096 - (size_t)n, fmt, ap);
+  va_end(ap);
+  return b;
+}
+
+/* Canaries around the hostile check, then a second run of canaries. */
+static void run_hostile(vf_pool *p, const char *name, const char *code,
+                        vf_pycheck *out) {
+  vf_pycheck c[5] = {mk(canary, "hello world"), mk(code, "hello world"),
+                     mk(canary, "hello world"), mk(canary, "hello"),
+                     mk(canary, "hello world")};
+  vf_error err;
+  CHECKF(vf_pool_run(p, c, 5, &err) == VF_OK, "%s: run", name);
+  *out = c[1];
+  for (int i = 0; i < 5; i++) {
+    if (i == 1)
+      continue;
+    vf_py_verdict want = i == 3 ? VF_PY_FALSE : VF_PY_TRUE;
+    CHECKF(c[i].verdict == want, "%s: canary %d in the same run: %d (%s)",
+           name, i, c[i].verdict, c[i].error);
+  }
+  vf_pycheck d[2] = {mk(canary, "hello world"), mk(canary, "hello")};
+  CHECKF(vf_pool_run(p, d, 2, &err) == VF_OK, "%s: second run", name);
+  CHECKF(d[0].verdict == VF_PY_TRUE && d[1].verdict == VF_PY_FALSE,
+         "%s: canaries in the next run: %d %d (%s)", name, d[0].verdict,
+         d[1].verdict, d[0].error);
+}
+
+static void expect_error(vf_pool *p, const char *name, const char *code,
+                         vf_pyerr_kind kind, const char *prefix) {
+  vf_pycheck c;
+  run_hostile(p, name, code, &c);
+  CHECKF(c.verdict == VF_PY_ERROR, "%s: verdict %d", name, c.verdict);
+  CHECKF(kind == VF_PYERR_NONE || c.error_kind == kind, "%s: kind %d (%s)",
+         name, c.error_kind, c.error);
+  CHECKF(!prefix || strncmp(c.error, prefix, strlen(prefix)) == 0,
+         "%s: error '%s' should start with '%s'", name, c.error, prefix);
+}
+
+static void expect_verdict(vf_pool *p, const char *name, const char *code,
+                           vf_py_verdict v) {
+  vf_pycheck c;
+  run_hostile(p, name, code, &c);
+  CHECKF(c.verdict == v, "%s: verdict %d, want %d (%s)", name, c.verdict, v,
+         c.error);
+}
+
+/* ---- the world outside ----------------------------------------------- */
+
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* Processes whose parent is pid. */
+static int children_of(pid_t pid) {
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  int n = 0;
+  while (d && (e = readdir(d)) != NULL) {
+    char path[300], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+      continue;
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = '\0';
+    const char *rp = strrchr(buf, ')');
+    int ppid = 0;
+    char state;
+    if (rp && sscanf(rp + 2, "%c %d", &state, &ppid) == 2 && ppid == pid &&
+        state != 'Z')
+      n++;
+  }
+  if (d)
+    closedir(d);
+  return n;
+}
+
+static void check_processes(vf_pool *p, const char *name) {
+  pid_t z, w[64];
+  size_t nw = vf_pool_pids(p, &z, w, 64);
+  usleep(100000); /* let replaced workers be reaped */
+  nw = vf_pool_pids(p, &z, w, 64);
+  CHECKF(children_of(getpid()) == 1, "%s: the test has %d children, want 1",
+         name, children_of(getpid()));
+  CHECKF(children_of(z) <= (int)nw + 1, "%s: zygote has %d children for %zu "
+         "workers", name, children_of(z), nw);
+  for (size_t i = 0; i < nw; i++)
+    CHECKF(children_of(w[i]) == 0, "%s: worker %d has children", name,
+           (int)w[i]);
+}
+
+static int listener(int *port) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = {0};
+  socklen_t len = sizeof a;
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 8) ||
+      getsockname(s, (struct sockaddr *)&a, &len))
+    return -1;
+  *port = ntohs(a.sin_port);
+  return s;
+}
+
+/* ---- hostile code ---------------------------------------------------- */
+
+static void test_loops_and_memory(vf_pool *p) {
+  expect_error(p, "infinite loop", code_of("    while True:\n        pass\n"),
+               VF_PYERR_TIMEOUT, "timeout after");
+  expect_error(p, "memory bomb (one block)",
+               code_of("    return len('a' * (10 ** 11)) > 0\n"),
+               VF_PYERR_LIMIT, "MemoryError");
+  expect_error(p, "memory bomb (growing)",
+               code_of("    l = []\n    while True:\n"
+                       "        l.append(bytearray(10 ** 7))\n"),
+               VF_PYERR_LIMIT, "MemoryError");
+  expect_error(p, "deep recursion",
+               code_of("    def f(n):\n        return f(n + 1) + 1\n"
+                       "    return f(0)\n"),
+               VF_PYERR_EXCEPTION, "RecursionError");
+  expect_verdict(p, "gigantic return value",
+                 code_of("    return 'x' * (10 ** 8)\n"), VF_PY_TRUE);
+  expect_error(p, "truthiness that raises",
+               code_of("    class B:\n        def __bool__(self):\n"
+                       "            raise ValueError('no truth')\n"
+                       "    return B()\n"),
+               VF_PYERR_EXCEPTION, "ValueError: no truth");
+}
+
+static void test_processes(vf_pool *p) {
+  char path[400];
+  snprintf(path, sizeof path, "%s/by_system", tmpdir);
+  expect_error(p, "fork bomb",
+               code_of("    import os\n    while True:\n        os.fork()\n"),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  check_processes(p, "fork bomb");
+  expect_verdict(p, "os.system",
+                 code_of("    import os\n"
+                         "    return os.system('touch %s') == 0\n", path),
+                 VF_PY_FALSE);
+  CHECKF(!exists(path), "os.system created %s", path);
+  snprintf(path, sizeof path, "%s/by_subprocess", tmpdir);
+  expect_error(p, "subprocess.run",
+               code_of("    import subprocess\n"
+                       "    subprocess.run(['touch', '%s'])\n    return True\n",
+                       path),
+               VF_PYERR_EXCEPTION, NULL);
+  CHECKF(!exists(path), "subprocess created %s", path);
+  expect_error(p, "os.execv",
+               code_of("    import os\n    os.execv('/bin/true', ['true'])\n"),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  expect_error(p, "kill the parent",
+               code_of("    import os\n    os.kill(os.getppid(), 9)\n"),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  check_processes(p, "process tests");
+}
+
+static void test_files_and_network(vf_pool *p) {
+  char path[400], keep[400];
+  snprintf(path, sizeof path, "%s/written", tmpdir);
+  snprintf(keep, sizeof keep, "%s/keep", tmpdir);
+  FILE *f = fopen(keep, "w");
+  CHECK(f && fputs("precious\n", f) >= 0 && fclose(f) == 0);
+  expect_error(p, "write a file",
+               code_of("    open('%s', 'w').write('pwned')\n    return True\n",
+                       path),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  CHECKF(!exists(path), "the check created %s", path);
+  expect_error(p, "delete a file",
+               code_of("    import os\n    os.remove('%s')\n    return True\n",
+                       keep),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  CHECKF(exists(keep), "the check deleted %s", keep);
+  expect_error(p, "read /etc/shadow",
+               code_of("    return 'root' in open('/etc/shadow').read()\n"),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  expect_error(p, "os.open /etc/passwd",
+               code_of("    import os\n    return os.open('/etc/passwd', 0)\n"),
+               VF_PYERR_EXCEPTION, "PermissionError");
+  int port = 0, s = listener(&port);
+  CHECK(s >= 0);
+  expect_error(p, "socket to 127.0.0.1",
+               code_of("    import socket\n"
+                       "    socket.create_connection(('127.0.0.1', %d))\n"
+                       "    return True\n",
+                       port),
+               VF_PYERR_EXCEPTION, NULL);
+  CHECKF(accept(s, NULL, NULL) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK),
+         "the listener on port %d got a connection", port);
+  close(s);
+}
+
+static void test_exits_and_crashes(vf_pool *p) {
+  vf_pool_stats before, after;
+  expect_error(p, "sys.exit", code_of("    import sys\n    sys.exit(3)\n"),
+               VF_PYERR_EXCEPTION, "SystemExit: 3");
+  expect_error(p, "raise BaseException",
+               code_of("    raise BaseException('out')\n"),
+               VF_PYERR_EXCEPTION, "BaseException: out");
+  expect_error(p, "KeyboardInterrupt", code_of("    raise KeyboardInterrupt\n"),
+               VF_PYERR_EXCEPTION, "KeyboardInterrupt");
+  expect_error(p, "segfault through ctypes",
+               code_of("    import ctypes\n    return ctypes.string_at(0)\n"),
+               VF_PYERR_NONE, NULL);
+  vf_pool_get_stats(p, &before);
+  expect_error(p, "segfault (faulthandler)",
+               code_of("    import faulthandler\n    faulthandler._sigsegv()\n"),
+               VF_PYERR_CRASH, "worker crashed: killed by signal 11 (SIGSEGV)");
+  expect_error(p, "os._exit", code_of("    import os\n    os._exit(0)\n"),
+               VF_PYERR_CRASH, "worker crashed: exited with status 0");
+  expect_error(p, "abort", code_of("    import os\n    os.abort()\n"),
+               VF_PYERR_CRASH, "worker crashed: killed by signal 6");
+  vf_pool_get_stats(p, &after);
+  CHECKF(after.crashes == before.crashes + 3, "crash count %llu -> %llu",
+         before.crashes, after.crashes);
+  CHECKF(after.restarts >= before.restarts + 6, "restarts %llu -> %llu",
+         before.restarts, after.restarts);
+  check_processes(p, "crashes");
+}
+
+/* A check that patches shared state (and returns True) between checks that
+ * would see the patch (and return True when they do not). */
+static void run_patch(vf_pool *p, const char *name, const char *patch,
+                      const char *probe) {
+  char *pc = code_of("%s", patch), *qc = code_of("%s", probe);
+  vf_pycheck c[5] = {mk(qc, "hello world"), mk(pc, "hello world"),
+                     mk(qc, "hello world"), mk(canary, "hello world"),
+                     mk(qc, "hello world")};
+  vf_error err;
+  CHECK(vf_pool_run(p, c, 5, &err) == VF_OK);
+  for (int i = 0; i < 5; i++)
+    CHECKF(c[i].verdict == VF_PY_TRUE, "%s: check %d: %d (%s)", name, i,
+           c[i].verdict, c[i].error);
+  vf_pycheck d[2] = {mk(qc, "hello world"), mk(canary, "hello world")};
+  CHECK(vf_pool_run(p, d, 2, &err) == VF_OK);
+  CHECKF(d[0].verdict == VF_PY_TRUE && d[1].verdict == VF_PY_TRUE,
+         "%s: next run: %d %d (%s)", name, d[0].verdict, d[1].verdict,
+         d[0].error);
+}
+
+static void test_patching(vf_pool *p) {
+  static const struct {
+    const char *name, *patch, *probe;
+  } t[] = {
+      {"patch re.search", "    re.search = lambda *a, **k: None\n",
+       "    return re.search('wor', response) is not None\n"},
+      {"patch builtins.len",
+       "    import builtins\n    builtins.len = lambda x: 0\n",
+       "    return len(response) == 11\n"},
+      {"patch builtins via __dict__",
+       "    import builtins\n    builtins.__dict__['sorted'] = reversed\n",
+       "    return sorted([2, 1]) == [1, 2]\n"},
+      {"patch re.search.__code__",
+       "    re.search.__code__ = (lambda *a, **k: None).__code__\n",
+       "    return re.search('wor', response) is not None\n"},
+      {"poison re._cache",
+       "    re.search(r'wor', 'x')\n"
+       "    for k in list(re._cache):\n"
+       "        if k[1] == 'wor':\n"
+       "            re._cache[k] = re.compile('zzz')\n",
+       "    return re.search(r'wor', response) is not None\n"},
+      {"replace sys.modules['re']",
+       "    import sys, types\n    m = types.ModuleType('re')\n"
+       "    m.search = lambda *a, **k: None\n    sys.modules['re'] = m\n",
+       "    import re as r2\n    return r2.search('wor', response) is not None\n"},
+      {"class attribute",
+       "    import collections\n"
+       "    collections.Counter.most_common = lambda self, n=None: []\n",
+       "    import collections\n"
+       "    return collections.Counter('aab').most_common(1) == [('a', 2)]\n"},
+      {"instance attribute", "    import json\n    json._default_encoder.indent = 4\n",
+       "    import json\n    return json.dumps([1]) == '[1]'\n"},
+      {"module constant", "    import string\n    string.ascii_lowercase = 'x'\n",
+       "    import string\n    return string.ascii_lowercase[:3] == 'abc'\n"},
+      {"os.environ", "    import os\n    os.environ['VERIF_X'] = '1'\n",
+       "    import os\n    return 'VERIF_X' not in os.environ\n"},
+      {"setrecursionlimit", "    import sys\n    sys.setrecursionlimit(60)\n",
+       "    def f(n):\n        return n if n == 0 else f(n - 1)\n"
+       "    return f(200) == 0\n"},
+      {"int max str digits",
+       "    import sys\n    sys.set_int_max_str_digits(640)\n",
+       "    return len(str(10 ** 1000)) == 1001\n"},
+      {"gc.disable", "    import gc\n    gc.disable()\n",
+       "    import gc\n    return gc.isenabled()\n"},
+      {"warnings filters",
+       "    import warnings\n    warnings.simplefilter('error')\n",
+       "    import warnings\n    warnings.warn('harmless')\n    return True\n"},
+      {"close stdout", "    import sys\n    sys.stdout.close()\n",
+       "    print('still fine')\n    return True\n"},
+      {"audit hook",
+       "    import sys\n"
+       "    def h(ev, args):\n"
+       "        if ev == 'exec':\n"
+       "            raise RuntimeError('hooked')\n"
+       "    sys.addaudithook(h)\n",
+       "    exec('x = 1')\n    return True\n"},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+    char patch[1024];
+    snprintf(patch, sizeof patch, "%s    return True\n", t[i].patch);
+    run_patch(p, t[i].name, patch, t[i].probe);
+  }
+}
+
+/* State a function keeps must not reach its next call. */
+static void test_global_state(vf_pool *p) {
+  static const char counter[] =
+      "import re\nseen = []\n"
+      "def check_following(instruction, response):\n"
+      "    seen.append(response)\n    return len(seen) == 1\n";
+  static const char in_module[] =
+      HEAD "    re.verif_seen = getattr(re, 'verif_seen', 0) + 1\n"
+           "    return re.verif_seen == 1\n";
+  vf_pycheck c[40];
+  vf_error err;
+  for (int i = 0; i < 40; i++)
+    c[i] = mk(i % 2 ? in_module : counter, "hello world");
+  CHECK(vf_pool_run(p, c, 40, &err) == VF_OK);
+  for (int i = 0; i < 40; i++)
+    CHECKF(c[i].verdict == VF_PY_TRUE, "global state: call %d saw %d (%s)", i,
+           c[i].verdict, c[i].error);
+}
+
+/* ---- plumbing -------------------------------------------------------- */
+
+static void test_errors(vf_pool *p) {
+  vf_pycheck c[7] = {
+      mk("def check_following(a, b):\n  return (\n", "x"),
+      mk("import re\n", "x"),
+      mk("check_following = 3\n", "x"),
+      mk(code_of("    return 1 / 0\n"), "x"),
+      mk(code_of("    raise ValueError('%s' * 300)\n", "\xc3\xa9"), "x"),
+      mk(code_of("    return instruction == 'the prompt' and response == "
+                 "'\xe2\x82\xac'\n"),
+         "\xe2\x82\xac"),
+      mk("import numpy_is_not_there\n", "x"),
+  };
+  vf_error err;
+  CHECK(vf_pool_run(p, c, 7, &err) == VF_OK);
+  CHECKF(c[0].error_kind == VF_PYERR_COMPILE &&
+             strncmp(c[0].error, "SyntaxError", 11) == 0,
+         "syntax error: %d %s", c[0].error_kind, c[0].error);
+  CHECKF(c[1].error_kind == VF_PYERR_NOFUNC, "no function: %s", c[1].error);
+  CHECKF(c[2].error_kind == VF_PYERR_NOFUNC &&
+             strstr(c[2].error, "not callable"),
+         "not callable: %s", c[2].error);
+  CHECKF(strcmp(c[3].error, "ZeroDivisionError: division by zero") == 0,
+         "zero division: %s", c[3].error);
+  CHECKF(c[4].verdict == VF_PY_ERROR && strlen(c[4].error) <= 511 &&
+             strlen(c[4].error) > 400,
+         "long message: %zu bytes", strlen(c[4].error));
+  CHECKF(strlen(c[4].error) % 2 == 0, "cut inside a character: %zu",
+         strlen(c[4].error)); /* "ValueError: " is 12 bytes, then 2-byte é */
+  CHECKF(c[5].verdict == VF_PY_TRUE, "prompt and unicode: %d %s",
+         c[5].verdict, c[5].error);
+  CHECKF(c[6].verdict == VF_PY_ERROR &&
+             strstr(c[6].error, "numpy_is_not_there"),
+         "import error: %s", c[6].error);
+}
+
+static int judge(void *ud, const char *fn, const char *args, char **reply) {
+  int *calls = ud;
+  __atomic_fetch_add(calls, 1, __ATOMIC_SEQ_CST);
+  if (strcmp(fn, "llm_judge") == 0) {
+    *reply = strdup("the judge is out");
+    return -1;
+  }
+  char buf[600];
+  snprintf(buf, sizeof buf, "{\"fn\": \"%s\", \"args\": %s}", fn, args);
+  *reply = strdup(buf);
+  return 0;
+}
+
+static void test_llm(void) {
+  int calls = 0;
+  vf_pool_opts o = {1, 0.5, 0, judge, &calls};
+  vf_pool *p;
+  vf_error err;
+  CHECK(vf_pool_new(&o, &p, &err) == VF_OK);
+  if (!p)
+    return;
+  vf_pycheck c[3] = {
+      mk("from llm_call import llm_score\n"
+         "def check_following(instruction, response):\n"
+         "    r = llm_score(instruction, response, 'crit', temperature=0)\n"
+         "    return r == {'fn': 'llm_score', 'args': ['the prompt', 'resp', "
+         "'crit', {'temperature': 0}]}\n",
+         "resp"),
+      mk("from llm_call import llm_judge\n"
+         "def check_following(instruction, response):\n"
+         "    return llm_judge(response)\n",
+         "resp"),
+      mk("from llm_call import llm_extract\n"
+         "import time\n"
+         "def check_following(instruction, response):\n"
+         "    return all(llm_extract(i)['args'] == [i] for i in range(5))\n",
+         "resp"),
+  };
+  CHECK(vf_pool_run(p, c, 3, &err) == VF_OK);
+  CHECKF(c[0].verdict == VF_PY_TRUE, "llm_score round trip: %d %s",
+         c[0].verdict, c[0].error);
+  CHECKF(c[1].verdict == VF_PY_ERROR &&
+             strcmp(c[1].error,
+                    "RuntimeError: llm_call.llm_judge: the judge is out") == 0,
+         "llm_judge error: %s", c[1].error);
+  CHECKF(c[2].verdict == VF_PY_TRUE, "five calls: %s", c[2].error);
+  CHECK(calls == 7);
+  vf_pool_free(p);
+}
+
+typedef struct worker_arg {
+  vf_pool *p;
+  int id, bad;
+} worker_arg;
+
+static void *caller(void *a) {
+  worker_arg *w = a;
+  vf_pycheck c[300];
+  vf_error err;
+  for (int round = 0; round < 5; round++) {
+    for (int i = 0; i < 300; i++)
+      c[i] = mk(canary, (i + w->id + round) % 3 ? "hello world" : "hello");
+    if (vf_pool_run(w->p, c, 300, &err) != VF_OK)
+      w->bad++;
+    for (int i = 0; i < 300; i++)
+      w->bad += c[i].verdict != ((i + w->id + round) % 3 ? 1 : 0);
+  }
+  return NULL;
+}
+
+static void test_concurrent(vf_pool *p) {
+  pthread_t t[6];
+  worker_arg a[6];
+  for (int i = 0; i < 6; i++) {
+    a[i] = (worker_arg){p, i, 0};
+    pthread_create(&t[i], NULL, caller, &a[i]);
+  }
+  for (int i = 0; i < 6; i++) {
+    pthread_join(t[i], NULL);
+    CHECKF(a[i].bad == 0, "concurrent caller %d: %d wrong", i, a[i].bad);
+  }
+}
+
+static void test_policy_table(void) {
+  size_t n;
+  const vf_sb_rule *r = vf_sandbox_policy(&n);
+  CHECK(n > 10);
+  for (size_t i = 1; i < n; i++)
+    CHECKF(strcmp(r[i - 1].syscall, r[i].syscall) < 0,
+           "policy: '%s' must sort before '%s'", r[i - 1].syscall,
+           r[i].syscall);
+  for (size_t i = 0; i < n; i++)
+    CHECKF(strncmp(r[i].syscall, "open", 4) != 0 &&
+               strcmp(r[i].syscall, "execve") != 0 &&
+               strcmp(r[i].syscall, "clone") != 0 &&
+               strcmp(r[i].syscall, "socket") != 0,
+           "policy allows %s", r[i].syscall);
+}
+
+int main(void) {
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/verif-pyexec-XXXXXX");
+  CHECK(mkdtemp(tmpdir) != NULL);
+  test_policy_table();
+  vf_pool_opts o = {2, 0.5, 512, NULL, NULL};
+  vf_pool *p = NULL;
+  vf_error err;
+  CHECKF(vf_pool_new(&o, &p, &err) == VF_OK, "pool: %s", err.msg);
+  if (!p)
+    return vf_test_summary("pyexec");
+  test_errors(p);
+  test_loops_and_memory(p);
+  test_processes(p);
+  test_files_and_network(p);
+  test_exits_and_crashes(p);
+  test_patching(p);
+  test_global_state(p);
+  test_concurrent(p);
+  vf_pool_stats st;
+  vf_pool_get_stats(p, &st);
+  printf("pyexec: %llu checks, %llu errors, %llu timeouts, %llu crashes, "
+         "%llu worker restarts\n",
+         st.checks, st.errors, st.timeouts, st.crashes, st.restarts);
+  vf_pool_free(p);
+  CHECKF(children_of(getpid()) == 0, "processes left after vf_pool_free");
+  test_llm();
+  char keep[400];
+  snprintf(keep, sizeof keep, "%s/keep", tmpdir);
+  unlink(keep);
+  rmdir(tmpdir);
+  return vf_test_summary("pyexec");
+}
