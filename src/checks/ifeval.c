@@ -405,6 +405,19 @@ static vf_status number_placeholders(const vf_checker *c, const char *r,
   return VF_OK;
 }
 
+/* Compiles pat (then freed) as the checker's one pattern. */
+static vf_status set_pattern(vf_checker *c, vf_buf *pat, unsigned flags,
+                             vf_error *err) {
+  c->re = calloc(1, sizeof *c->re);
+  vf_status st = c->re ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
+  if (c->re) {
+    c->nre = 1;
+    st = vf_re_compile(pat->data, pat->len, flags, &c->re[0], err);
+  }
+  vf_buf_free(pat);
+  return st;
+}
+
 /* The marker is stripped; "P.P.S" and "P.S." use the reference's fixed
  * patterns, any other marker is lowered and used as a regex, unescaped. */
 static vf_status prep_postscript(vf_checker *c, vf_error *err) {
@@ -415,20 +428,12 @@ static vf_status prep_postscript(vf_checker *c, vf_error *err) {
       (e - b == 4 && !memcmp(m + b, "P.S.", 4)))
     return VF_OK;
   vf_buf pat = {0};
-  vf_status st = VF_ENOMEM;
   if (vf_buf_append(&pat, "\\s*", 3) || vf_py_lower(m + b, e - b, &pat) ||
-      vf_buf_append(&pat, ".*$", 3))
-    goto done;
-  c->re = calloc(1, sizeof *c->re);
-  if (!c->re)
-    goto done;
-  c->nre = 1;
-  st = vf_re_compile(pat.data, pat.len, VF_RE_M, &c->re[0], err);
-done:
-  if (st == VF_ENOMEM)
-    vf_set_error(err, st, "out of memory");
-  vf_buf_free(&pat);
-  return st;
+      vf_buf_append(&pat, ".*$", 3)) {
+    vf_buf_free(&pat);
+    return vf_set_error(err, VF_ENOMEM, "out of memory");
+  }
+  return set_pattern(c, &pat, VF_RE_M, err);
 }
 
 static vf_status postscript(const vf_checker *c, const char *r, size_t n,
@@ -521,21 +526,13 @@ static vf_status prep_sections(vf_checker *c, vf_error *err) {
   size_t b = 0, e = KW_LEN(c, 1);
   vf_py_strip(KW_STR(c, 1), &b, &e);
   vf_buf pat = {0};
-  vf_status st = VF_ENOMEM;
   if (vf_buf_append(&pat, "\\s?", 3) ||
       vf_buf_append(&pat, KW_STR(c, 1) + b, e - b) ||
-      vf_buf_append(&pat, "\\s?\\d+\\s?", 9))
-    goto done;
-  c->re = calloc(1, sizeof *c->re);
-  if (!c->re)
-    goto done;
-  c->nre = 1;
-  st = vf_re_compile(pat.data, pat.len, 0, &c->re[0], err);
-done:
-  if (st == VF_ENOMEM)
-    vf_set_error(err, st, "out of memory");
-  vf_buf_free(&pat);
-  return st;
+      vf_buf_append(&pat, "\\s?\\d+\\s?", 9)) {
+    vf_buf_free(&pat);
+    return vf_set_error(err, VF_ENOMEM, "out of memory");
+  }
+  return set_pattern(c, &pat, 0, err);
 }
 
 static vf_status multiple_sections(const vf_checker *c, const char *r,
