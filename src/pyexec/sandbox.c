@@ -67,6 +67,7 @@ static const vf_sb_rule policy[] = {
     {"rt_sigprocmask", VF_SB_ALLOW},
     {"rt_sigreturn", VF_SB_ALLOW},
     {"sched_yield", VF_SB_ALLOW},
+    {"sigaltstack", VF_SB_ALLOW}, /* where this process's handlers run */
     {"tgkill", VF_SB_ALLOW_SELF},
     {"time", VF_SB_ALLOW},
     {"times", VF_SB_ALLOW},
