@@ -407,6 +407,11 @@ static void on_done(vf_pool *p, vf_worker *w, const char *b, size_t n) {
     dying(w);
     return;
   }
+  if (d.tainted) {
+    p->stats.tainted++;
+    d.why[sizeof d.why - 1] = '\0';
+    snprintf(p->stats.last_taint, sizeof p->stats.last_taint, "%s", d.why);
+  }
   if (d.retire) {
     kill_worker(w);
     settle(p, w, R_RETIRE, "");

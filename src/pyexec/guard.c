@@ -11,11 +11,10 @@
  * dicts and lists those hold, kwdefaults.  The tags alone miss in-place
  * changes of other containers and C state, so the guard also fingerprints
  * module-level lists and sets (items by address), closure cells and mutable
- * defaults of module-level functions; validates re's pattern cache entry by
- * entry (a check could plant a wrong compiled pattern under a right key);
- * and reads the taint flag that pyenv.c's audit hook and wrappers set for
- * what leaves no trace here (__code__/__defaults__ swaps, settrace,
- * gc.get_referents walks, setrecursionlimit, codecs.register...).
+ * defaults of module-level functions; caches.c validates the pattern caches
+ * entry by entry; and pyenv.c's audit hook and wrappers raise the taint
+ * flag for what leaves no trace here (__code__/__defaults__ swaps on shared
+ * functions, settrace, gc.get_referents walks, setrecursionlimit...).
  */
 #include "pyexec/pyside.h"
 
@@ -23,23 +22,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_DICT, K_LIST, K_SET, K_CELL } kind;
+typedef enum { K_DICT, K_LIST, K_SET, K_CELL, K_VOLATILE } kind;
 
 typedef struct ent {
   PyObject *obj; /* strong reference: never freed, never reused */
   uint64_t fp;
   uint32_t kind;
   uint32_t label;
+  PyObject *copy; /* K_VOLATILE: the contents at snapshot time */
 } ent;
 
-typedef struct pair {
-  PyObject *k, *v;
-} pair;
-
-typedef struct mirror {
-  pair *p;
-  size_t cap;
-} mirror;
+/* An open-addressing set of object addresses. */
+typedef struct ptrset {
+  const PyObject **s;
+  size_t cap, n;
+} ptrset;
 
 struct vf_guard {
   vf_pyenv *env;
@@ -47,12 +44,74 @@ struct vf_guard {
   size_t n, cap;
   char **labels;
   size_t nlabels, caplabels;
-  PyObject **seen; /* open-addressing set of tracked objects */
-  size_t seencap, nseen;
-  PyObject *re_cache, *re_compile, *pattern_type;
-  uint64_t re_tag;
-  mirror re_ok; /* cache entries already validated */
+  ptrset seen;   /* tracked containers */
+  ptrset shared; /* objects a check reaches through modules */
+  vf_caches *caches;
 };
+
+/* Bookkeeping dicts that change and change back (a failed import adds and
+ * drops a module lock): compared by contents, not by tag.  The import
+ * machinery is one module under two names. */
+static const char *const volatile_dicts[] = {
+    "_frozen_importlib._blocking_on",
+    "_frozen_importlib._module_locks",
+    "importlib._bootstrap._blocking_on",
+    "importlib._bootstrap._module_locks",
+};
+
+/* ---- pointer sets -------------------------------------------------------- */
+
+static int ptrset_grow(ptrset *p) {
+  size_t cap = p->cap ? p->cap * 2 : 4096;
+  const PyObject **s = calloc(cap, sizeof *s);
+  if (!s)
+    return -1;
+  for (size_t i = 0; i < p->cap; i++) {
+    if (!p->s[i])
+      continue;
+    size_t j = ((uintptr_t)p->s[i] >> 4) & (cap - 1);
+    while (s[j])
+      j = (j + 1) & (cap - 1);
+    s[j] = p->s[i];
+  }
+  free(p->s);
+  p->s = s;
+  p->cap = cap;
+  return 0;
+}
+
+static int ptrset_has(const ptrset *p, const PyObject *o) {
+  if (!p->cap)
+    return 0;
+  size_t j = ((uintptr_t)o >> 4) & (p->cap - 1);
+  while (p->s[j]) {
+    if (p->s[j] == o)
+      return 1;
+    j = (j + 1) & (p->cap - 1);
+  }
+  return 0;
+}
+
+/* 1 when o was already there, 0 when newly added, -1 on ENOMEM. */
+static int ptrset_add(ptrset *p, const PyObject *o) {
+  if (2 * (p->n + 1) > p->cap && ptrset_grow(p))
+    return -1;
+  size_t j = ((uintptr_t)o >> 4) & (p->cap - 1);
+  while (p->s[j]) {
+    if (p->s[j] == o)
+      return 1;
+    j = (j + 1) & (p->cap - 1);
+  }
+  p->s[j] = o;
+  p->n++;
+  return 0;
+}
+
+static void ptrset_clear(ptrset *p) {
+  if (p->s)
+    memset(p->s, 0, p->cap * sizeof *p->s);
+  p->n = 0;
+}
 
 /* ---- fingerprints ------------------------------------------------------- */
 
@@ -65,6 +124,7 @@ static uint64_t fingerprint(const PyObject *o, uint32_t k) {
   uint64_t h = 0;
   switch (k) {
   case K_DICT:
+  case K_VOLATILE:
     return ((const PyDictObject *)o)->ma_version_tag;
   case K_LIST: {
     const PyListObject *l = (const PyListObject *)o;
@@ -86,49 +146,36 @@ static uint64_t fingerprint(const PyObject *o, uint32_t k) {
   }
 }
 
-/* ---- the tracked set ---------------------------------------------------- */
-
-static int seen_grow(vf_guard *g) {
-  size_t cap = g->seencap ? g->seencap * 2 : 4096;
-  PyObject **s = calloc(cap, sizeof *s);
-  if (!s)
-    return -1;
-  for (size_t i = 0; i < g->seencap; i++) {
-    PyObject *o = g->seen[i];
-    if (!o)
-      continue;
-    size_t j = ((uintptr_t)o >> 4) & (cap - 1);
-    while (s[j])
-      j = (j + 1) & (cap - 1);
-    s[j] = o;
-  }
-  free(g->seen);
-  g->seen = s;
-  g->seencap = cap;
-  return 0;
+/* Same keys bound to the same objects? */
+static int same_contents(PyObject *d, PyObject *copy) {
+  PyObject *k, *v;
+  Py_ssize_t pos = 0;
+  if (PyDict_GET_SIZE(d) != PyDict_GET_SIZE(copy))
+    return 0;
+  while (PyDict_Next(copy, &pos, &k, &v))
+    if (PyDict_GetItemWithError(d, k) != v) {
+      PyErr_Clear();
+      return 0;
+    }
+  return 1;
 }
 
-/* 1 when o was already tracked, 0 when newly added, -1 on ENOMEM. */
-static int seen_add(vf_guard *g, PyObject *o) {
-  if (2 * (g->nseen + 1) > g->seencap && seen_grow(g))
-    return -1;
-  size_t j = ((uintptr_t)o >> 4) & (g->seencap - 1);
-  while (g->seen[j]) {
-    if (g->seen[j] == o)
-      return 1;
-    j = (j + 1) & (g->seencap - 1);
-  }
-  g->seen[j] = o;
-  g->nseen++;
-  return 0;
-}
+/* ---- the snapshot -------------------------------------------------------- */
 
-static int add_label(vf_guard *g, const char *a, PyObject *key) {
-  const char *b = key && PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
-  if (key && !b)
+/* Where a tracked object was found, for the message naming it. */
+typedef struct where {
+  const char *mod;
+  PyObject *key; /* NULL: the module namespace itself */
+} where;
+
+static int add_label(vf_guard *g, const where *w) {
+  const char *b = w->key && PyUnicode_Check(w->key)
+                      ? PyUnicode_AsUTF8(w->key)
+                      : NULL;
+  if (w->key && !b)
     PyErr_Clear();
   char buf[200];
-  snprintf(buf, sizeof buf, "%s%s%s", a, b ? "." : "", b ? b : "");
+  snprintf(buf, sizeof buf, "%s%s%s", w->mod, b ? "." : "", b ? b : "");
   if (g->nlabels == g->caplabels) {
     size_t cap = g->caplabels ? g->caplabels * 2 : 256;
     char **l = realloc(g->labels, cap * sizeof *l);
@@ -141,17 +188,18 @@ static int add_label(vf_guard *g, const char *a, PyObject *key) {
   return g->labels[g->nlabels] ? (int)g->nlabels++ : -1;
 }
 
-/* Where a tracked object was found, for the message naming it. */
-typedef struct where {
-  const char *mod;
-  PyObject *key; /* NULL: the module namespace itself */
-} where;
+static int is_volatile(const char *label) {
+  for (size_t i = 0; i < sizeof volatile_dicts / sizeof *volatile_dicts; i++)
+    if (strcmp(label, volatile_dicts[i]) == 0)
+      return 1;
+  return 0;
+}
 
 static int track(vf_guard *g, PyObject *o, uint32_t k, const where *w) {
-  int s = seen_add(g, o);
+  int s = ptrset_add(&g->seen, o);
   if (s != 0)
     return s < 0 ? -1 : 0;
-  int label = add_label(g, w->mod, w->key);
+  int label = add_label(g, w);
   if (label < 0)
     return -1;
   if (g->n == g->cap) {
@@ -162,71 +210,94 @@ static int track(vf_guard *g, PyObject *o, uint32_t k, const where *w) {
     g->e = e;
     g->cap = cap;
   }
+  PyObject *copy = NULL;
+  if (k == K_DICT && is_volatile(g->labels[label])) {
+    k = K_VOLATILE;
+    copy = PyDict_Copy(o);
+    if (!copy)
+      return -1;
+  }
   Py_INCREF(o);
-  g->e[g->n++] = (ent){o, fingerprint(o, k), k, (uint32_t)label};
+  g->e[g->n++] = (ent){o, fingerprint(o, k), k, (uint32_t)label, copy};
   return 0;
 }
 
 /* Tracks o if it is a plain container; 1 when it was one. */
-static int track_container(vf_guard *g, PyObject *o, const where *label) {
-  if (o == g->re_cache)
+static int track_container(vf_guard *g, PyObject *o, const where *w) {
+  if (vf_caches_owns(g->caches, o))
     return 1; /* validated entry by entry instead */
-  if (PyDict_CheckExact(o))
-    return track(g, o, K_DICT, label) ? -1 : 1;
+  if (PyDict_Check(o))
+    return track(g, o, K_DICT, w) ? -1 : 1;
   if (PyList_CheckExact(o))
-    return track(g, o, K_LIST, label) ? -1 : 1;
+    return track(g, o, K_LIST, w) ? -1 : 1;
   if (PySet_CheckExact(o))
-    return track(g, o, K_SET, label) ? -1 : 1;
+    return track(g, o, K_SET, w) ? -1 : 1;
   return 0;
 }
 
-static int track_function(vf_guard *g, PyObject *f, const where *label) {
+static int track_function(vf_guard *g, PyObject *f, const where *w) {
   PyObject *cl = PyFunction_GET_CLOSURE(f), *df = PyFunction_GET_DEFAULTS(f);
   PyObject *kw = PyFunction_GET_KW_DEFAULTS(f);
   for (Py_ssize_t i = 0; cl && i < PyTuple_GET_SIZE(cl); i++)
-    if (track(g, PyTuple_GET_ITEM(cl, i), K_CELL, label))
+    if (track(g, PyTuple_GET_ITEM(cl, i), K_CELL, w))
       return -1;
   for (Py_ssize_t i = 0; df && i < PyTuple_GET_SIZE(df); i++)
-    if (track_container(g, PyTuple_GET_ITEM(df, i), label) < 0)
+    if (track_container(g, PyTuple_GET_ITEM(df, i), w) < 0)
       return -1;
-  return kw && track_container(g, kw, label) < 0 ? -1 : 0;
+  return kw && track_container(g, kw, w) < 0 ? -1 : 0;
+}
+
+/* Records the functions of a namespace as shared (their __code__ and
+ * __defaults__ may not be swapped); tracks containers in it if deep. */
+static int scan_namespace(vf_guard *g, PyObject *d, const where *w, int deep) {
+  PyObject *k, *v;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(d, &pos, &k, &v)) {
+    if ((PyFunction_Check(v) && ptrset_add(&g->shared, v) < 0) ||
+        (deep && track_container(g, v, w) < 0))
+      return -1;
+  }
+  return 0;
 }
 
 /* An object's own attribute dict and the containers directly in it. */
-static int track_instance(vf_guard *g, PyObject *o, const where *label) {
+static int track_instance(vf_guard *g, PyObject *o, const where *w) {
   PyTypeObject *t = Py_TYPE(o);
   if (!t->tp_dictoffset && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
     return 0;
   PyObject **dp = _PyObject_GetDictPtr(o);
-  PyObject *d = dp ? *dp : NULL, *k, *v;
-  Py_ssize_t pos = 0;
+  PyObject *d = dp ? *dp : NULL;
   if (!d || !PyDict_Check(d)) {
     PyErr_Clear();
     return 0;
   }
-  if (track(g, d, K_DICT, label))
+  if (track(g, d, K_DICT, w))
     return -1;
-  while (PyDict_Next(d, &pos, &k, &v))
-    if (track_container(g, v, label) < 0)
-      return -1;
-  return 0;
+  return scan_namespace(g, d, w, 1);
 }
 
-static int track_value(vf_guard *g, PyObject *v, const where *label) {
-  int c = track_container(g, v, label);
-  if (c)
-    return c < 0 ? -1 : 0;
+static int track_value(vf_guard *g, PyObject *v, const where *w) {
+  if (ptrset_add(&g->shared, v) < 0)
+    return -1;
+  int c = track_container(g, v, w);
+  if (c < 0)
+    return -1;
+  if (c) /* a dict subclass may hold attributes too */
+    return PyDict_Check(v) && !PyDict_CheckExact(v) ? track_instance(g, v, w)
+                                                      : 0;
   if (PyType_Check(v)) {
     PyTypeObject *t = (PyTypeObject *)v;
-    if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && t->tp_dict)
-      return track(g, t->tp_dict, K_DICT, label);
-    return 0;
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !t->tp_dict)
+      return 0;
+    if (track(g, t->tp_dict, K_DICT, w))
+      return -1;
+    return scan_namespace(g, t->tp_dict, w, 0);
   }
   if (PyFunction_Check(v))
-    return track_function(g, v, label);
+    return track_function(g, v, w);
   if (PyModule_Check(v) || PyCFunction_Check(v))
     return 0;
-  return track_instance(g, v, label);
+  return track_instance(g, v, w);
 }
 
 static int track_module(vf_guard *g, PyObject *name, PyObject *m) {
@@ -238,7 +309,7 @@ static int track_module(vf_guard *g, PyObject *name, PyObject *m) {
   Py_ssize_t pos = 0;
   if (!mn)
     PyErr_Clear();
-  if (track(g, d, K_DICT, &w))
+  if (ptrset_add(&g->shared, m) < 0 || track(g, d, K_DICT, &w))
     return -1;
   while (PyDict_Next(d, &pos, &k, &v)) {
     w.key = k;
@@ -268,111 +339,31 @@ out:
 }
 
 static void release(vf_guard *g) {
-  for (size_t i = 0; i < g->n; i++)
+  for (size_t i = 0; i < g->n; i++) {
     Py_DECREF(g->e[i].obj);
+    Py_XDECREF(g->e[i].copy);
+  }
   for (size_t i = 0; i < g->nlabels; i++)
     free(g->labels[i]);
-  g->n = g->nlabels = g->nseen = 0;
-  if (g->seen)
-    memset(g->seen, 0, g->seencap * sizeof *g->seen);
-}
-
-/* ---- re's pattern cache ------------------------------------------------- */
-
-static void mirror_free(mirror *m) {
-  for (size_t i = 0; i < m->cap; i++)
-    if (m->p[i].k) {
-      Py_DECREF(m->p[i].k);
-      Py_DECREF(m->p[i].v);
-    }
-  free(m->p);
-  m->p = NULL;
-  m->cap = 0;
-}
-
-static pair *mirror_slot(const mirror *m, PyObject *k) {
-  size_t j = ((uintptr_t)k >> 4) & (m->cap - 1);
-  while (m->p[j].k && m->p[j].k != k)
-    j = (j + 1) & (m->cap - 1);
-  return &m->p[j];
-}
-
-/* Is v what re would have compiled for key k? */
-static int entry_valid(vf_guard *g, PyObject *k, PyObject *v) {
-  if (!PyTuple_CheckExact(k) || PyTuple_GET_SIZE(k) != 3 ||
-      Py_TYPE(v) != (PyTypeObject *)g->pattern_type)
-    return 0;
-  PyObject *t = PyTuple_GET_ITEM(k, 0), *pat = PyTuple_GET_ITEM(k, 1);
-  PyObject *flags = PyTuple_GET_ITEM(k, 2);
-  if ((t != (PyObject *)&PyUnicode_Type && t != (PyObject *)&PyBytes_Type) ||
-      (PyObject *)Py_TYPE(pat) != t || !PyLong_Check(flags))
-    return 0;
-  PyObject *fresh = PyObject_CallFunctionObjArgs(g->re_compile, pat, flags,
-                                                 NULL);
-  int eq = fresh ? PyObject_RichCompareBool(v, fresh, Py_EQ) : -1;
-  Py_XDECREF(fresh);
-  if (eq < 0)
-    PyErr_Clear();
-  return eq == 1;
-}
-
-static int re_cache_ok(vf_guard *g) {
-  uint64_t tag = ((PyDictObject *)g->re_cache)->ma_version_tag;
-  if (tag == g->re_tag)
-    return 1;
-  mirror m = {NULL, 64};
-  while (m.cap < 4 * (size_t)PyDict_GET_SIZE(g->re_cache))
-    m.cap *= 2;
-  m.p = calloc(m.cap, sizeof *m.p);
-  PyObject *k, *v;
-  Py_ssize_t pos = 0;
-  int ok = m.p != NULL;
-  while (ok && PyDict_Next(g->re_cache, &pos, &k, &v)) {
-    pair *old = g->re_ok.p ? mirror_slot(&g->re_ok, k) : NULL;
-    ok = (old && old->k == k && old->v == v) || entry_valid(g, k, v);
-    pair *s = ok ? mirror_slot(&m, k) : NULL;
-    if (s && !s->k) {
-      Py_INCREF(k);
-      Py_INCREF(v);
-      *s = (pair){k, v};
-    }
-  }
-  mirror_free(ok ? &g->re_ok : &m);
-  if (ok) {
-    g->re_ok = m;
-    g->re_tag = tag;
-  }
-  return ok;
-}
-
-static void find_re(vf_guard *g) {
-  PyObject *mods = PyImport_GetModuleDict();
-  PyObject *re = PyDict_GetItemString(mods, "re");
-  PyObject *comp = PyDict_GetItemString(mods, "re._compiler");
-  PyObject *cache = re ? PyObject_GetAttrString(re, "_cache") : NULL;
-  g->re_compile = comp ? PyObject_GetAttrString(comp, "compile") : NULL;
-  g->pattern_type = re ? PyObject_GetAttrString(re, "Pattern") : NULL;
-  PyErr_Clear();
-  if (cache && PyDict_CheckExact(cache) && g->re_compile && g->pattern_type) {
-    g->re_cache = cache;
-    g->re_tag = 0; /* validate what the zygote cached, once */
-    return;
-  }
-  Py_XDECREF(cache); /* not the re we know: its cache is tracked as a dict */
+  g->n = g->nlabels = 0;
+  ptrset_clear(&g->seen);
+  ptrset_clear(&g->shared);
 }
 
 /* ---- interface ---------------------------------------------------------- */
 
 vf_guard *vf_guard_new(vf_pyenv *env) {
   vf_guard *g = calloc(1, sizeof *g);
+  char why[16];
   if (!g)
     return NULL;
   g->env = env;
-  find_re(g);
-  if (collect(g) || (g->re_cache && !re_cache_ok(g))) {
+  g->caches = vf_caches_new();
+  if (!g->caches || collect(g) || !vf_caches_ok(g->caches, why, sizeof why)) {
     vf_guard_free(g);
     return NULL;
   }
+  env->guard = g;
   env->taint.flag = 0;
   return g;
 }
@@ -380,15 +371,30 @@ vf_guard *vf_guard_new(vf_pyenv *env) {
 void vf_guard_free(vf_guard *g) {
   if (!g)
     return;
+  if (g->env->guard == g)
+    g->env->guard = NULL;
   release(g);
-  mirror_free(&g->re_ok);
-  Py_XDECREF(g->re_cache);
-  Py_XDECREF(g->re_compile);
-  Py_XDECREF(g->pattern_type);
+  vf_caches_free(g->caches);
   free(g->e);
   free(g->labels);
-  free(g->seen);
+  free(g->seen.s);
+  free(g->shared.s);
   free(g);
+}
+
+int vf_guard_is_shared(const vf_guard *g, const PyObject *o) {
+  return ptrset_has(&g->shared, o);
+}
+
+/* Is entry e unchanged (refreshing a volatile dict that changed back)? */
+static int unchanged(ent *e) {
+  uint64_t fp = fingerprint(e->obj, e->kind);
+  if (fp == e->fp)
+    return 1;
+  if (e->kind != K_VOLATILE || !same_contents(e->obj, e->copy))
+    return 0;
+  e->fp = fp;
+  return 1;
 }
 
 int vf_guard_dirty(vf_guard *g, char *why, size_t n) {
@@ -396,19 +402,13 @@ int vf_guard_dirty(vf_guard *g, char *why, size_t n) {
     snprintf(why, n, "%s", g->env->taint.why);
     return 1;
   }
-  for (size_t i = 0; i < g->n; i++) {
-    const ent *e = &g->e[i];
-    if (fingerprint(e->obj, e->kind) != e->fp) {
-      snprintf(why, n, "%s %s changed", g->labels[e->label],
-               e->kind == K_CELL ? "closure" : "namespace or container");
+  for (size_t i = 0; i < g->n; i++)
+    if (!unchanged(&g->e[i])) {
+      snprintf(why, n, "%s %s changed", g->labels[g->e[i].label],
+               g->e[i].kind == K_CELL ? "closure" : "namespace or container");
       return 1;
     }
-  }
-  if (g->re_cache && !re_cache_ok(g)) {
-    snprintf(why, n, "re._cache holds a pattern re would not compile");
-    return 1;
-  }
-  return 0;
+  return !vf_caches_ok(g->caches, why, n);
 }
 
 int vf_guard_refresh(vf_guard *g) {

@@ -94,6 +94,10 @@ static const char stdio_src[] =
     "    def __enter__(self): return self\n"
     "    def __exit__(self, *a): return None\n"
     "import sys\n"
+    "try:\n"  /* fills sys.path_importer_cache for every path entry */
+    "    import _verif_no_such_module\n"
+    "except ImportError:\n"
+    "    pass\n"
     "sys.stdin = sys.stdout = sys.stderr = NullIO()\n"
     "sys.__stdin__ = sys.__stdout__ = sys.__stderr__ = sys.stdout\n";
 
@@ -145,11 +149,20 @@ static int cmp_event(const void *a, const void *b) {
   return strcmp(a, *(const char *const *)b);
 }
 
+/* A __setattr__ event on an object the check created itself (a class it
+ * defined, a namedtuple) concerns no other check. */
+static int private_target(vf_pyenv *env, const char *event, PyObject *args) {
+  if (!env->guard || strncmp(event, "object.__", 9) != 0 ||
+      !PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 1)
+    return 0;
+  return !vf_guard_is_shared(env->guard, PyTuple_GET_ITEM(args, 0));
+}
+
 static int audit_hook(const char *event, PyObject *args, void *ud) {
-  (void)args;
-  if (strncmp(event, "ctypes.", 7) == 0 ||
-      bsearch(event, taint_events, sizeof taint_events / sizeof *taint_events,
-              sizeof *taint_events, cmp_event))
+  if ((strncmp(event, "ctypes.", 7) == 0 ||
+       bsearch(event, taint_events, sizeof taint_events / sizeof *taint_events,
+               sizeof *taint_events, cmp_event)) &&
+      !private_target(ud, event, args))
     vf_pyenv_taint(ud, "audit event %s", event);
   return 0;
 }

@@ -77,6 +77,9 @@ vf_status vf_pool_run(vf_pool *p, vf_pycheck *checks, size_t n, vf_error *err);
 
 typedef struct vf_pool_stats {
   unsigned long long checks, errors, timeouts, crashes, restarts;
+  unsigned long long tainted; /* workers replaced because a check changed
+                                 state shared with later checks */
+  char last_taint[160];       /* what the last such check changed */
 } vf_pool_stats;
 
 void vf_pool_get_stats(vf_pool *p, vf_pool_stats *out);

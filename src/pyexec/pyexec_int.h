@@ -53,7 +53,8 @@ typedef struct vf_fr_done {
   uint32_t seq;    /* the batch */
   uint32_t done;   /* checks finished (all of them unless retiring) */
   uint32_t retire; /* 1: the worker exits now and must be replaced */
-  uint32_t pad;
+  uint32_t tainted; /* ... because the last check changed shared state */
+  char why[160];   /* then: what it changed */
 } vf_fr_done;
 
 /* A batch payload: header, nstr string refs, ncheck triples, then the blob

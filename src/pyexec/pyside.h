@@ -23,6 +23,8 @@ typedef struct vf_taint {
 /* The interpreter environment built once in the zygote and inherited by
  * every worker: borrowed-for-life references and the taint flag the hooks
  * write (heap memory, so its address is stable across fork). */
+typedef struct vf_guard vf_guard;
+
 typedef struct vf_pyenv {
   PyObject *builtins;      /* the builtins dict */
   PyObject *s_builtins;    /* "__builtins__" */
@@ -30,6 +32,7 @@ typedef struct vf_pyenv {
   PyObject *llm_module;    /* llm_call */
   vf_taint taint;
   size_t memory_bytes;
+  vf_guard *guard; /* the worker's snapshot, once taken */
 } vf_pyenv;
 
 /* ---- pyenv.c ----------------------------------------------------------- */
@@ -54,8 +57,6 @@ void vf_llmcall_set_channel(PyObject *module, int fd);
 
 /* ---- guard.c ----------------------------------------------------------- */
 
-typedef struct vf_guard vf_guard;
-
 /* Snapshots everything a check could change for the next one: builtins,
  * sys.modules, every module namespace and the dicts, lists, sets, class
  * namespaces, instance dicts, closures and defaults those hold.  NULL on
@@ -69,6 +70,25 @@ int vf_guard_dirty(vf_guard *g, char *why, size_t n);
 
 /* Takes a new snapshot (after trusted work such as compiling). */
 int vf_guard_refresh(vf_guard *g);
+
+/* Was o reachable from a module when the snapshot was taken (a module, a
+ * module attribute, a function of a module-level class or object)? */
+int vf_guard_is_shared(const vf_guard *g, const PyObject *o);
+
+/* ---- caches.c ---------------------------------------------------------- */
+
+typedef struct vf_caches vf_caches;
+
+/* Finds the pattern caches (re._cache, _strptime._regex_cache). */
+vf_caches *vf_caches_new(void);
+void vf_caches_free(vf_caches *cs);
+
+/* Is dict one of them (so guard.c does not compare its tag)? */
+int vf_caches_owns(const vf_caches *cs, const PyObject *dict);
+
+/* 1 when every entry of every cache is what its key compiles to; else 0
+ * with why[] naming the cache. */
+int vf_caches_ok(vf_caches *cs, char *why, size_t n);
 
 /* ---- pyrun.c ----------------------------------------------------------- */
 

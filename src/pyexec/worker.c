@@ -135,7 +135,7 @@ static double cpu_seconds(void) {
 /* Runs a batch; returns 1 when the worker must retire after it. */
 static int run_batch(worker *w, const vf_batch_view *v) {
   uint32_t n = v->hdr->ncheck, done = 0;
-  char why[200];
+  char why[160];
   int retire = 0;
   if (ensure_arrays(w, v->hdr->nstr))
     fail(w, "out of memory");
@@ -153,9 +153,11 @@ static int run_batch(worker *w, const vf_batch_view *v) {
   for (uint32_t i = 0; i < v->hdr->nstr; i++)
     Py_XDECREF(w->str[i]);
   w->checks += done;
-  vf_fr_done d = {v->hdr->seq, done, 0, 0};
+  vf_fr_done d = {v->hdr->seq, done, 0, (uint32_t)retire, ""};
   d.retire = retire || w->checks >= VF_WORKER_RECYCLE ||
              cpu_seconds() > VF_CPU_RETIRE;
+  if (retire)
+    snprintf(d.why, sizeof d.why, "%s", why);
   if (vf_ipc_send_frame(CHAN, VF_FR_DONE, &d, sizeof d))
     _exit(0);
   return (int)d.retire;

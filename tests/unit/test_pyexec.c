@@ -349,6 +349,18 @@ static void test_patching(vf_pool *p) {
        "    import warnings\n    warnings.warn('harmless')\n    return True\n"},
       {"close stdout", "    import sys\n    sys.stdout.close()\n",
        "    print('still fine')\n    return True\n"},
+      {"poison the strptime cache",
+       "    import datetime, _strptime\n"
+       "    datetime.datetime.strptime('2020', '%Y')\n"
+       "    _strptime._regex_cache['%Y'] = re.compile('(?P<Y>1999)')\n",
+       "    import datetime\n"
+       "    return datetime.datetime.strptime('2020', '%Y').year == 2020\n"},
+      {"dict subclass contents",
+       "    import _strptime\n    _strptime._TimeRE_cache['Y'] = '(?P<Y>1999)'\n",
+       "    import datetime\n"
+       "    return datetime.datetime.strptime('07 2020', '%m %Y').year == 2020\n"},
+      {"shared function defaults", "    re.split.__defaults__ = (1, 0)\n",
+       "    return len(re.split(' ', 'a b c')) == 3\n"},
       {"audit hook",
        "    import sys\n"
        "    def h(ev, args):\n"
@@ -362,6 +374,44 @@ static void test_patching(vf_pool *p) {
     snprintf(patch, sizeof patch, "%s    return True\n", t[i].patch);
     run_patch(p, t[i].name, patch, t[i].probe);
   }
+}
+
+/* Stateful-looking but private work must not cost a worker each time. */
+static void test_no_spurious_restarts(vf_pool *p) {
+  static const char *const bodies[] = {
+      "    import datetime\n"
+      "    return datetime.datetime.strptime('2020-01-02', '%Y-%m-%d')\n",
+      "    import collections\n    P = collections.namedtuple('P', 'a b')\n"
+      "    return P(1, 2).a == 1\n",
+      "    class C:\n        pass\n    C.x = 1\n    C.__name__ = 'D'\n"
+      "    return C.x\n",
+      "    try:\n        import nltk\n    except ImportError:\n"
+      "        return True\n",
+      "    return re.findall(r'o', response, re.I | re.M | re.S)\n",
+      "    import json\n    return json.dumps({'a': 1}, indent=2)\n",
+      "    import warnings\n    warnings.warn('x')\n    return True\n",
+      "    print(response)\n    return response.encode('utf-16')\n",
+      "    from typing import List\n    x: List[int] = [1]\n    return x\n",
+      "    import difflib\n"
+      "    return difflib.SequenceMatcher(None, response, 'x').ratio() >= 0\n",
+  };
+  size_t nb = sizeof bodies / sizeof *bodies;
+  vf_pycheck c[10 * 30];
+  vf_pool_stats a, b;
+  vf_error err;
+  static char codes[10][1024];
+  for (size_t i = 0; i < nb; i++)
+    snprintf(codes[i], sizeof codes[i], "%s%s", HEAD, bodies[i]);
+  for (size_t i = 0; i < nb * 30; i++)
+    c[i] = mk(codes[i % nb], "hello world");
+  vf_pool_get_stats(p, &a);
+  CHECK(vf_pool_run(p, c, nb * 30, &err) == VF_OK);
+  vf_pool_get_stats(p, &b);
+  for (size_t i = 0; i < nb * 30; i++)
+    CHECKF(c[i].verdict == VF_PY_TRUE, "benign %zu: %d %s", i % nb,
+           c[i].verdict, c[i].error);
+  CHECKF(b.tainted == a.tainted, "benign checks replaced %llu workers (%s)",
+         b.tainted - a.tainted, b.last_taint);
 }
 
 /* State a function keeps must not reach its next call. */
@@ -536,6 +586,7 @@ int main(void) {
   test_exits_and_crashes(p);
   test_patching(p);
   test_global_state(p);
+  test_no_spurious_restarts(p);
   test_concurrent(p);
   vf_pool_stats st;
   vf_pool_get_stats(p, &st);
