@@ -14,6 +14,7 @@ enum { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_ERROR = 2 };
 int cmd_check(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Matches "--name value" or "--name=value" at argv[*i]; advances *i past
  * the value.  Returns 1 on a match, 0 otherwise, -1 if the value is

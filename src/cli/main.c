@@ -16,6 +16,7 @@ static const struct subcommand {
     {"check", cmd_check, "check one response (stdin) against one constraint"},
     {"eval", cmd_eval, "evaluate a benchmark (ifeval), as its official script"},
     {"score", cmd_score, "score JSONL items (VerInstruct, verl, IFEval): rewards out"},
+    {"serve", cmd_serve, "serve rewards over HTTP (verl, OpenRLHF, slime, TRL, NeMo-Gym)"},
 };
 
 static void usage(FILE *f) {

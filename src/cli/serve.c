@@ -1,0 +1,373 @@
+/*
+ * serve.c: `verif serve`: the reward engine behind an HTTP server, for RL
+ * trainers (verl, OpenRLHF, slime, TRL, NeMo-Gym) on other processes or
+ * machines.  Parses the options (the scoring ones as `verif score` has
+ * them), creates the engine, runs the server (src/server) until SIGTERM
+ * or SIGINT, then drains the requests in flight and exits 0.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "server/server.h"
+
+static const char help[] =
+    "usage: verif serve [--host H] [--port N] [--token T] [options]\n\n"
+    "Serves rewards over HTTP, one engine behind every endpoint:\n"
+    "  POST /v1/score    {\"items\": [item, ...]} -> {\"results\": [record, "
+    "...]}\n"
+    "                    (items and records as in `verif score`)\n"
+    "  POST /get_reward  OpenRLHF: {\"query\", \"prompts\", \"labels\"} ->\n"
+    "                    {\"rewards\", \"scores\", \"extra_logs\": {\"hard\", "
+    "\"soft\",\n"
+    "                    \"errors\"}, \"errors\", \"notes\"}\n"
+    "  POST /reward      slime: {\"prompt\", \"response\", \"label\"} -> "
+    "{\"reward\",\n"
+    "                    \"hard\", \"soft\", \"checks\"[, \"error\"]}\n"
+    "  POST /verify      NeMo-Gym instruction_following: the request plus\n"
+    "                    reward, follow_all_instructions, "
+    "follow_instruction_list\n"
+    "  GET  /healthz     {\"status\": \"ok\"}     GET /metrics  Prometheus "
+    "text\n\n"
+    "A label is a JSON string (or object) holding the constraints in any\n"
+    "format `verif score` reads: a VerInstruct record, a verl ground_truth\n"
+    "{\"checkers\", \"functions\"}, or IFEval {\"instruction_id_list\", "
+    "\"kwargs\"}.\n"
+    "An OpenRLHF query is prompt + response: the response is what follows\n"
+    "the prompt (found as a prefix, else inside the query, else the whole\n"
+    "query, noted in \"notes\"), without the end markers <|im_end|>,\n"
+    "<|eot_id|>, <|endoftext|>, </s> (and each --strip-token).\n\n"
+    "server options:\n"
+    "  --host H             address to bind (default 127.0.0.1)\n"
+    "  --port N             port (default 8765; 0 picks a free one); prints\n"
+    "                       \"listening on http://H:N\" on stdout\n"
+    "  --token T            require \"Authorization: Bearer T\" (default:\n"
+    "                       $VERIF_TOKEN; /healthz is open)\n"
+    "  --max-body N         request body limit, bytes (K, M, G suffixes;\n"
+    "                       default 64M); over it: 413\n"
+    "  --max-inflight N     items admitted and not yet scored (default\n"
+    "                       16384); past it: 503 with Retry-After; a request\n"
+    "                       with more items than N: 413\n"
+    "  --max-connections N  open connections (default 1024)\n"
+    "  --request-timeout S  answer by then with what is scored, the rest as\n"
+    "                       errors (default 150)\n"
+    "  --error-reward X     reward of an item that cannot be scored, in the\n"
+    "                       protocols that need numbers (default 0)\n"
+    "  --strip-token T      another end marker to remove (repeatable)\n"
+    "  --scorers N          scoring threads (default 2 x cores, at least 4)\n"
+    "scoring options (as in `verif score`):\n"
+    "  --format, --combine, --keep-reasoning, --jobs, --workers,\n"
+    "  --check-timeout, --judge-url, --judge-model, --judge-concurrency,\n"
+    "  --judge-timeout, --judge-retries, --judge-template,\n"
+    "  --judge-template-file, --judge-cache, --on-judge-error\n"
+    "The judge's API key is read from VERIF_JUDGE_API_KEY.\n\n"
+    "Statuses: 400 malformed JSON or a wrong shape ({\"error\"} names the\n"
+    "field), 401 wrong or missing token, 404 unknown path, 405 wrong method,\n"
+    "413 body too large, 503 busy or shutting down (Retry-After).  Inside a\n"
+    "200 an item that could not be scored is an error record (/v1/score) or\n"
+    "gets --error-reward and is listed (\"errors\", \"error\").\n"
+    "SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit "
+    "0.\n";
+
+enum { MAX_STRIP = 64 };
+
+typedef struct opts {
+  vf_server_opts so;
+  vf_engine_opts eo;
+  const char *strip[MAX_STRIP];
+} opts;
+
+static int parse_enum(const char *v, const char *const *names, int n) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(v, names[i]))
+      return i;
+  return -1;
+}
+
+static int parse_num(const char *name, const char *v, double lo, double hi,
+                     double *out) {
+  char *end;
+  *out = strtod(v, &end);
+  if (*v && !*end && *out >= lo && *out <= hi)
+    return 0;
+  fprintf(stderr, "verif serve: %s must be a number in %g..%g, got '%s'\n",
+          name, lo, hi, v);
+  return -1;
+}
+
+/* Bytes with an optional K, M or G (binary) suffix. */
+static int parse_size(const char *name, const char *v, size_t *out) {
+  char *end;
+  double d = strtod(v, &end);
+  double mult = !*end ? 1 : !strcmp(end, "K") ? 1024.0
+                : !strcmp(end, "M")           ? 1048576.0
+                : !strcmp(end, "G")           ? 1073741824.0
+                                              : -1;
+  if (!*v || mult < 0 || d < 1 || d * mult > 1e12) {
+    fprintf(stderr, "verif serve: %s must be a size (e.g. 65536, 64M), got "
+                    "'%s'\n", name, v);
+    return -1;
+  }
+  *out = (size_t)(d * mult);
+  return 0;
+}
+
+/* The string options; 1 consumed, 0 not ours, -1 bad. */
+static int string_opt(opts *o, int argc, char **argv, int *i) {
+  static const struct {
+    const char *name;
+    size_t off;
+  } strs[] = {
+      {"--host", offsetof(opts, so.host)},
+      {"--token", offsetof(opts, so.token)},
+      {"--judge-url", offsetof(opts, eo.judge_urls)},
+      {"--judge-model", offsetof(opts, eo.judge_model)},
+      {"--judge-template", offsetof(opts, eo.judge_template)},
+      {"--judge-template-file", offsetof(opts, eo.judge_template_file)},
+      {"--judge-cache", offsetof(opts, eo.judge_cache)},
+  };
+  for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
+    int r = cli_opt(argc, argv, i, strs[k].name,
+                    (const char **)((char *)o + strs[k].off));
+    if (r != 0)
+      return r;
+  }
+  const char *v = NULL;
+  int r = cli_opt(argc, argv, i, "--strip-token", &v);
+  if (r > 0 && (o->so.n_strip >= MAX_STRIP || !*v))
+    return fprintf(stderr, "verif serve: --strip-token: at most %d, none "
+                           "empty\n", MAX_STRIP), -1;
+  if (r > 0)
+    o->strip[o->so.n_strip++] = v;
+  return r;
+}
+
+/* --format, --combine, --on-judge-error, --max-body. */
+static int choice_opt(opts *o, int argc, char **argv, int *i) {
+  static const char *const formats[] = {"auto", "verinstruct", "verl",
+                                        "ifeval"};
+  static const char *const combines[] = {"product", "average", "all"};
+  static const char *const on_err[] = {"error", "zero"};
+  const char *v = NULL;
+  int r = cli_opt(argc, argv, i, "--format", &v), c;
+  if (r != 0) {
+    c = r > 0 ? parse_enum(v, formats, 4) : -1;
+    o->eo.format = (vf_format)c;
+    return c < 0 ? (fprintf(stderr, "verif serve: bad --format\n"), -1) : 1;
+  }
+  r = cli_opt(argc, argv, i, "--combine", &v);
+  if (r != 0) {
+    c = r > 0 ? parse_enum(v, combines, 3) : -1;
+    o->eo.combine = (vf_combine)c;
+    return c < 0 ? (fprintf(stderr, "verif serve: bad --combine\n"), -1) : 1;
+  }
+  r = cli_opt(argc, argv, i, "--on-judge-error", &v);
+  if (r != 0) {
+    c = r > 0 ? parse_enum(v, on_err, 2) : -1;
+    o->eo.judge_error_zero = c == 1;
+    return c < 0 ? (fprintf(stderr, "verif serve: --on-judge-error is error "
+                                    "or zero\n"), -1) : 1;
+  }
+  r = cli_opt(argc, argv, i, "--max-body", &v);
+  if (r != 0)
+    return r < 0 || parse_size("--max-body", v, &o->so.max_body) ? -1 : 1;
+  return 0;
+}
+
+/* Stores the value of numeric option k. */
+static void set_num(opts *o, int k, double d) {
+  switch (k) {
+  case 0: o->eo.threads = (int)d; break;
+  case 1: o->eo.workers = (int)d; break;
+  case 2: o->eo.check_timeout_s = d; break;
+  case 3: o->eo.judge_concurrency = (int)d; break;
+  case 4: o->eo.judge_timeout_s = d; break;
+  case 5: o->eo.judge_retries = d == 0 ? -1 : (int)d; break;
+  case 6: o->so.port = (int)d; break;
+  case 7: o->so.max_inflight = (size_t)d; break;
+  case 8: o->so.max_connections = (unsigned)d; break;
+  case 9: o->so.request_timeout_s = d; break;
+  case 10: o->so.error_reward = d; break;
+  default: o->so.scorers = (int)d; break;
+  }
+}
+
+static int number_opt(opts *o, int argc, char **argv, int *i) {
+  static const struct {
+    const char *name;
+    double lo, hi;
+  } nums[] = {{"--jobs", 1, 256},
+              {"--workers", 1, 256},
+              {"--check-timeout", 0.001, 3600},
+              {"--judge-concurrency", 1, 4096},
+              {"--judge-timeout", 0.001, 86400},
+              {"--judge-retries", 0, 100},
+              {"--port", 0, 65535},
+              {"--max-inflight", 1, 1e8},
+              {"--max-connections", 1, 100000},
+              {"--request-timeout", 0.001, 86400},
+              {"--error-reward", -1e9, 1e9},
+              {"--scorers", 1, 1024}};
+  const char *v = NULL;
+  double d;
+  for (int k = 0; k < (int)(sizeof nums / sizeof nums[0]); k++) {
+    int r = cli_opt(argc, argv, i, nums[k].name, &v);
+    if (r == 0)
+      continue;
+    if (r < 0 || parse_num(nums[k].name, v, nums[k].lo, nums[k].hi, &d))
+      return -1;
+    set_num(o, k, d);
+    return 1;
+  }
+  return 0;
+}
+
+/* 0 to go on, EXIT_PASS after --help, EXIT_ERROR on a bad option. */
+static int parse_args(opts *o, int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(help, stdout);
+      return EXIT_PASS + 100;
+    }
+    if (!strcmp(argv[i], "--keep-reasoning")) {
+      o->eo.keep_reasoning = 1;
+      continue;
+    }
+    int r = string_opt(o, argc, argv, &i);
+    if (r == 0)
+      r = choice_opt(o, argc, argv, &i);
+    if (r == 0)
+      r = number_opt(o, argc, argv, &i);
+    if (r < 0)
+      return EXIT_ERROR;
+    if (r == 0) {
+      fprintf(stderr, "verif serve: unknown option '%s' (see --help)\n",
+              argv[i]);
+      return EXIT_ERROR;
+    }
+  }
+  if (o->eo.judge_urls && !o->eo.judge_model) {
+    fprintf(stderr, "verif serve: --judge-model is required with "
+                    "--judge-url\n");
+    return EXIT_ERROR;
+  }
+  return 0;
+}
+
+/* ---- the engine as the server's scorer ------------------------------------ */
+
+static vf_status engine_score(void *ud, const char *const *items,
+                              const size_t *lens, const char *const *where,
+                              size_t n, char **out, vf_error *err) {
+  return vf_engine_score(ud, items, lens, where, n, out, err);
+}
+
+/* The engine's counters for /metrics.  The public API has only the text
+ * report (vf_engine_report), so its lines are read back here. */
+static void report_line(FILE *f, const char *line) {
+  unsigned long long v[8];
+  char name[128];
+  if (sscanf(line, "judge: %llu requests, %llu calls, %llu cache hits (%llu "
+                   "from SQLite), %llu deduplicated in flight, %llu retries, "
+                   "%llu unparsed, %llu failed",
+             &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+    static const char *const k[] = {"requests", "calls",   "cache_hits",
+                                    "sqlite_hits", "deduplicated", "retries",
+                                    "unparsed", "errors"};
+    for (int i = 0; i < 8; i++)
+      fprintf(f, "verif_judge_%s_total %llu\n", k[i], v[i]);
+  } else if (sscanf(line, "responses: %llu, with a reward: %llu; items that "
+                          "could not be scored: %llu",
+                    &v[0], &v[1], &v[2]) == 3) {
+    fprintf(f, "verif_engine_responses_total %llu\n"
+               "verif_engine_rewarded_total %llu\n"
+               "verif_engine_item_errors_total %llu\n",
+            v[0], v[1], v[2]);
+  } else if (sscanf(line, "soft %127s %llu responses", name, &v[0]) == 2) {
+    fprintf(f, "verif_engine_soft_total{status=\"%s\"} %llu\n", name, v[0]);
+  }
+}
+
+static void engine_metrics(void *ud, FILE *f) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&text, &len);
+  if (!m)
+    return;
+  vf_engine_report(ud, m);
+  fclose(m);
+  for (char *line = text; line && *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl)
+      *nl = '\0';
+    report_line(f, line);
+    line = nl ? nl + 1 : NULL;
+  }
+  free(text);
+}
+
+/* ---- the run -------------------------------------------------------------- */
+
+/* Serves until SIGTERM/SIGINT (blocked in every thread, taken here). */
+static int serve(opts *o, vf_engine *e, const sigset_t *stop) {
+  vf_server *s = NULL;
+  vf_error err = {0};
+  o->so.score = engine_score;
+  o->so.score_ud = e;
+  o->so.scorer_metrics = engine_metrics;
+  o->so.strip_tokens = o->strip;
+  o->so.log = stderr;
+  if (vf_server_new(&o->so, &s, &err)) {
+    cli_error(&err);
+    return EXIT_ERROR;
+  }
+  printf("listening on http://%s:%d\n", o->so.host, vf_server_port(s));
+  fflush(stdout);
+  int sig = 0;
+  sigwait(stop, &sig);
+  fprintf(stderr, "verif serve: %s: draining the requests in flight\n",
+          sig == SIGINT ? "SIGINT" : "SIGTERM");
+  if (vf_server_drain(s, o->so.request_timeout_s + 10))
+    fprintf(stderr, "verif serve: some requests were still in flight\n");
+  if (vf_server_free(s, 30)) {
+    fprintf(stderr, "verif serve: a scorer is still busy; exiting anyway\n");
+    fflush(NULL);
+    _exit(EXIT_PASS);
+  }
+  return EXIT_PASS;
+}
+
+int cmd_serve(int argc, char **argv) {
+  opts o = {.so = {.host = "127.0.0.1", .port = 8765}};
+  o.so.token = getenv("VERIF_TOKEN");
+  int rc = parse_args(&o, argc, argv);
+  if (rc)
+    return rc == EXIT_PASS + 100 ? EXIT_PASS : rc;
+  o.eo.judge_api_key = getenv("VERIF_JUDGE_API_KEY");
+  /* Blocked before the engine starts its threads, so that every thread
+   * inherits the mask and only sigwait takes the signals. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  vf_ctx *ctx = cli_ctx();
+  vf_engine *e = NULL;
+  vf_error err = {0};
+  rc = EXIT_ERROR;
+  if (ctx && vf_engine_new(ctx, &o.eo, &e, &err) == VF_OK)
+    rc = serve(&o, e, &stop);
+  else if (ctx)
+    cli_error(&err);
+  if (e && rc == EXIT_PASS)
+    vf_engine_report(e, stderr);
+  vf_engine_free(e);
+  vf_ctx_free(ctx);
+  return rc;
+}

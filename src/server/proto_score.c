@@ -1,0 +1,100 @@
+/*
+ * proto_score.c: POST /v1/score, verif's own protocol: {"items": [...]},
+ * each item a JSON object exactly as `verif score` reads a line, answered
+ * by {"results": [...]} with the scorer's records in order, verbatim.  An
+ * item not scored before the request's deadline gets an error record.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+/* Fills the batch from the items array; 0, or -1 after a 400/500 answer. */
+static int build(vf_req *r, const json_t *items, vf_batch *b) {
+  size_t i;
+  const json_t *it;
+  json_array_foreach(items, i, it) {
+    char where[48];
+    if (!json_is_object(it)) {
+      vf_req_fail(r, 400, "field 'items'[%zu]: must be a JSON object, got %s",
+                  i, vf_json_kind(it));
+      return -1;
+    }
+    char *text = json_dumps(it, JSON_COMPACT);
+    snprintf(where, sizeof where, "items[%zu]", i);
+    if (!text || vf_batch_add(b, text, strlen(text), where)) {
+      free(text);
+      vf_req_fail(r, 500, "out of memory");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* 1 when a record has a non-null "error", counting its checks. */
+static int record_failed(vf_metrics *m, const char *rec) {
+  json_t *v = json_loads(rec, 0, NULL);
+  const json_t *e = json_object_get(v, "error");
+  int failed = !v || (e && !json_is_null(e));
+  size_t i;
+  const json_t *sub;
+  vf_metrics_checks(m, json_object_get(v, "checks"));
+  json_array_foreach(json_object_get(v, "results"), i, sub)
+      vf_metrics_checks(m, json_object_get(sub, "checks"));
+  json_decref(v);
+  return failed;
+}
+
+/* The error record of an item that was not scored in time. */
+static char *late_record(vf_req *r, const json_t *item) {
+  char msg[128];
+  const json_t *id = json_object_get(item, "id");
+  char *id_json = id ? json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  snprintf(msg, sizeof msg, "not scored within the request timeout (%g s)",
+           r->srv->o.request_timeout_s);
+  char *rec = vf_rec_error(id_json, msg);
+  free(id_json);
+  return rec;
+}
+
+static int write_results(vf_req *r, const json_t *items, vf_batch *b) {
+  vf_metrics *m = r->srv->metrics;
+  int rc = vf_buf_append(&r->out, "{\"results\":[", 12);
+  for (size_t i = 0; i < b->n && !rc; i++) {
+    if (!b->out[i])
+      b->out[i] = late_record(r, json_array_get(items, i));
+    if (!b->out[i])
+      return -1;
+    if (record_failed(m, b->out[i]))
+      r->items_err++;
+    else
+      r->items_ok++;
+    rc = (i && vf_buf_putc(&r->out, ',')) ||
+         vf_buf_append(&r->out, b->out[i], strlen(b->out[i]));
+  }
+  return rc || vf_buf_append(&r->out, "]}", 2) ? -1 : 0;
+}
+
+void vf_proto_score(vf_req *r) {
+  vf_batch b = {0};
+  json_t *body = vf_req_body(r);
+  if (!body)
+    return;
+  const json_t *items = json_object_get(body, "items");
+  if (!json_is_array(items)) {
+    vf_req_fail(r, 400, "field 'items': %s", items ? "must be an array of "
+                "item objects" : "missing");
+    goto done;
+  }
+  if (build(r, items, &b))
+    goto done;
+  vf_qstatus st = vf_server_score(r, &b);
+  if (st != VF_Q_OK)
+    vf_req_refused(r, st);
+  else if (write_results(r, items, &b))
+    vf_req_fail(r, 500, "out of memory");
+done:
+  vf_batch_free(&b);
+  json_decref(body);
+}

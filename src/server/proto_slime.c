@@ -1,0 +1,114 @@
+/*
+ * proto_slime.c: POST /reward, slime's remote reward model (--rm-type
+ * remote_rm): {"prompt", "response", "label"} → {"reward", "hard", "soft",
+ * "checks"}, with "error" (and --error-reward as the reward) when the item
+ * could not be scored.  The prompt may be a string or a chat (the last
+ * user message is the instruction); end markers are removed from the
+ * response.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+/* The prompt text: a string, or the content of a chat's last user turn. */
+static const json_t *prompt_text(const json_t *p) {
+  if (!json_is_array(p))
+    return json_is_string(p) ? p : NULL;
+  for (size_t i = json_array_size(p); i-- > 0;) {
+    const json_t *m = json_array_get(p, i);
+    const char *role = json_string_value(json_object_get(m, "role"));
+    if (role && !strcmp(role, "user"))
+      return json_is_string(json_object_get(m, "content"))
+                 ? json_object_get(m, "content")
+                 : NULL;
+  }
+  return NULL;
+}
+
+/* The item; NULL after a 400/500 answer. */
+static char *build_item(vf_req *r, const json_t *body, size_t *len) {
+  char why[300];
+  const json_t *resp = json_object_get(body, "response");
+  const json_t *p = json_object_get(body, "prompt");
+  const json_t *text = prompt_text(p);
+  if (!json_is_string(resp)) {
+    vf_req_fail(r, 400, "field 'response': %s",
+                resp ? "must be a string" : "missing");
+    return NULL;
+  }
+  if (p && !json_is_null(p) && !text) {
+    vf_req_fail(r, 400, "field 'prompt': must be a string or a chat with a "
+                        "user message, got %s", vf_json_kind(p));
+    return NULL;
+  }
+  json_t *label = vf_label_parse(json_object_get(body, "label"), why, sizeof why);
+  if (!label) {
+    vf_req_fail(r, 400, "field 'label': %s", why);
+    return NULL;
+  }
+  char *rtext = strndup(json_string_value(resp), json_string_length(resp));
+  size_t rlen = rtext ? vf_strip_markers(rtext, json_string_length(resp),
+                                         r->srv->o.strip_tokens,
+                                         r->srv->o.n_strip)
+                      : 0;
+  char *item = rtext ? vf_item_build(label, json_string_value(text),
+                                     json_string_length(text), rtext, rlen, len)
+                     : NULL;
+  free(rtext);
+  json_decref(label);
+  if (!item)
+    vf_req_fail(r, 500, "out of memory");
+  return item;
+}
+
+/* {"reward", "hard", "soft", "checks"[, "error"]} from the record. */
+static int write_answer(vf_req *r, const char *record) {
+  vf_rec x;
+  vf_rec_read(r->srv->metrics, record, r->srv->o.request_timeout_s, &x);
+  json_t *rec = record ? json_loads(record, 0, NULL) : NULL;
+  json_t *a = json_object();
+  int rc = !a;
+  rc = rc || json_object_set_new(a, "reward", json_real(x.ok ? x.reward
+                                                        : r->srv->o.error_reward));
+  static const char *const keys[] = {"hard", "soft", "checks"};
+  for (size_t k = 0; k < 3 && !rc; k++) {
+    json_t *v = json_object_get(rec, keys[k]);
+    rc = json_object_set(a, keys[k], v ? v : json_null());
+  }
+  if (!x.ok && !rc)
+    rc = json_object_set_new(a, "error", json_string(x.error));
+  char *text = rc ? NULL : json_dumps(a, JSON_COMPACT);
+  rc = !text || vf_buf_append(&r->out, text, strlen(text));
+  if (x.ok)
+    r->items_ok++;
+  else
+    r->items_err++;
+  free(text);
+  json_decref(a);
+  json_decref(rec);
+  return rc ? -1 : 0;
+}
+
+void vf_proto_reward(vf_req *r) {
+  vf_batch b = {0};
+  size_t len = 0;
+  json_t *body = vf_req_body(r);
+  char *item = body ? build_item(r, body, &len) : NULL;
+  if (!item)
+    goto done;
+  if (vf_batch_add(&b, item, len, "request")) {
+    free(item);
+    vf_req_fail(r, 500, "out of memory");
+    goto done;
+  }
+  vf_qstatus st = vf_server_score(r, &b);
+  if (st != VF_Q_OK)
+    vf_req_refused(r, st);
+  else if (write_answer(r, b.out[0]))
+    vf_req_fail(r, 500, "out of memory");
+done:
+  vf_batch_free(&b);
+  json_decref(body);
+}
