@@ -38,10 +38,20 @@ typedef struct ptrset {
   size_t cap, n;
 } ptrset;
 
+/* The hot loop's view of a dict entry: where its tag lives, and its value. */
+typedef struct tagref {
+  const uint64_t *p;
+  uint64_t v;
+} tagref;
+
 struct vf_guard {
   vf_pyenv *env;
   ent *e;
   size_t n, cap;
+  tagref *tags; /* every K_DICT / K_VOLATILE entry, compared branch-free */
+  size_t ntags;
+  size_t *other; /* indices of the other entries */
+  size_t nother;
   char **labels;
   size_t nlabels, caplabels;
   ptrset seen;   /* tracked containers */
@@ -120,26 +130,37 @@ static uint64_t mix(uint64_t h, uint64_t x) {
   return h ^ (h >> 29);
 }
 
+/* Two independent sums over the item addresses (position-keyed in the
+ * second): no serial dependency, so this runs at memory speed; the guard
+ * computes it for every module-level list and set after every check. */
+static uint64_t sum_items(PyObject *const *items, Py_ssize_t n,
+                          size_t stride) {
+  uint64_t a = 0, b = 0, k = 0;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    uint64_t x = (uint64_t)(uintptr_t)items[(size_t)i * stride];
+    a += x;
+    b += x ^ k;
+    k += 0x9E3779B97F4A7C15ull;
+  }
+  return mix(a, b);
+}
+
 static uint64_t fingerprint(const PyObject *o, uint32_t k) {
-  uint64_t h = 0;
   switch (k) {
   case K_DICT:
   case K_VOLATILE:
     return ((const PyDictObject *)o)->ma_version_tag;
   case K_LIST: {
     const PyListObject *l = (const PyListObject *)o;
-    h = mix(mix(h, (uint64_t)Py_SIZE(l)), (uint64_t)(uintptr_t)l->ob_item);
-    for (Py_ssize_t i = 0; i < Py_SIZE(l); i++)
-      h = mix(h, (uint64_t)(uintptr_t)l->ob_item[i]);
-    return h;
+    uint64_t h = mix((uint64_t)Py_SIZE(l), (uint64_t)(uintptr_t)l->ob_item);
+    return mix(h, sum_items(l->ob_item, Py_SIZE(l), 1));
   }
   case K_SET: {
     const PySetObject *s = (const PySetObject *)o;
-    h = mix(mix(mix(h, (uint64_t)s->used), (uint64_t)s->fill),
-            (uint64_t)(uintptr_t)s->table);
-    for (Py_ssize_t i = 0; i <= s->mask; i++)
-      h = mix(h, (uint64_t)(uintptr_t)s->table[i].key);
-    return h;
+    uint64_t h = mix(mix((uint64_t)s->used, (uint64_t)s->fill),
+                     (uint64_t)(uintptr_t)s->table);
+    return mix(h, sum_items(&s->table[0].key, s->mask + 1,
+                            sizeof(setentry) / sizeof(PyObject *)));
   }
   default:
     return (uint64_t)(uintptr_t)PyCell_GET(o);
@@ -338,6 +359,26 @@ out:
   return rc;
 }
 
+/* Builds the compact arrays the per-check comparison walks. */
+static int index_entries(vf_guard *g) {
+  free(g->tags);
+  free(g->other);
+  g->tags = malloc((g->n + 1) * sizeof *g->tags);
+  g->other = malloc((g->n + 1) * sizeof *g->other);
+  g->ntags = g->nother = 0;
+  if (!g->tags || !g->other)
+    return -1;
+  for (size_t i = 0; i < g->n; i++) {
+    const ent *e = &g->e[i];
+    if (e->kind == K_DICT || e->kind == K_VOLATILE)
+      g->tags[g->ntags++] = (tagref){
+          &((const PyDictObject *)e->obj)->ma_version_tag, e->fp};
+    else
+      g->other[g->nother++] = i;
+  }
+  return 0;
+}
+
 static void release(vf_guard *g) {
   for (size_t i = 0; i < g->n; i++) {
     Py_DECREF(g->e[i].obj);
@@ -359,7 +400,8 @@ vf_guard *vf_guard_new(vf_pyenv *env) {
     return NULL;
   g->env = env;
   g->caches = vf_caches_new();
-  if (!g->caches || collect(g) || !vf_caches_ok(g->caches, why, sizeof why)) {
+  if (!g->caches || collect(g) || index_entries(g) ||
+      !vf_caches_ok(g->caches, why, sizeof why)) {
     vf_guard_free(g);
     return NULL;
   }
@@ -376,6 +418,8 @@ void vf_guard_free(vf_guard *g) {
   release(g);
   vf_caches_free(g->caches);
   free(g->e);
+  free(g->tags);
+  free(g->other);
   free(g->labels);
   free(g->seen.s);
   free(g->shared.s);
@@ -397,23 +441,42 @@ static int unchanged(ent *e) {
   return 1;
 }
 
+/* The slow path, once something differs: which entry, and is it real? */
+static int find_change(vf_guard *g, char *why, size_t n) {
+  int dirty = 0;
+  for (size_t i = 0; i < g->n && !dirty; i++)
+    if (!unchanged(&g->e[i])) {
+      snprintf(why, n, "%s %s changed", g->labels[g->e[i].label],
+               g->e[i].kind == K_CELL ? "closure" : "namespace or container");
+      dirty = 1;
+    }
+  if (!dirty && index_entries(g)) { /* volatile tags moved: re-index */
+    snprintf(why, n, "out of memory");
+    dirty = 1;
+  }
+  return dirty;
+}
+
 int vf_guard_dirty(vf_guard *g, char *why, size_t n) {
+  uint64_t diff = 0;
   if (g->env->taint.flag) {
     snprintf(why, n, "%s", g->env->taint.why);
     return 1;
   }
-  for (size_t i = 0; i < g->n; i++)
-    if (!unchanged(&g->e[i])) {
-      snprintf(why, n, "%s %s changed", g->labels[g->e[i].label],
-               g->e[i].kind == K_CELL ? "closure" : "namespace or container");
-      return 1;
-    }
+  for (size_t i = 0; i < g->ntags; i++)
+    diff |= *g->tags[i].p ^ g->tags[i].v;
+  for (size_t i = 0; i < g->nother && !diff; i++) {
+    const ent *e = &g->e[g->other[i]];
+    diff |= fingerprint(e->obj, e->kind) ^ e->fp;
+  }
+  if (diff && find_change(g, why, n))
+    return 1;
   return !vf_caches_ok(g->caches, why, n);
 }
 
 int vf_guard_refresh(vf_guard *g) {
   release(g);
-  int rc = collect(g);
+  int rc = collect(g) || index_entries(g) ? -1 : 0;
   g->env->taint.flag = 0;
   return rc;
 }
