@@ -601,20 +601,33 @@ static uint64_t deadline(vf_pool *p, vf_worker *w, uint64_t now) {
   return w->cur_start + p->timeout_ns + w->paused_ns;
 }
 
+/* How often a busy worker's page is looked at: a check that starts is only
+ * seen then (the worker sends nothing), so this bounds how late a timeout
+ * can be noticed; the deadline itself uses the start time on the page. */
+static uint64_t tick(const vf_pool *p) {
+  uint64_t t = p->timeout_ns / 8;
+  return t < 5 * MS ? 5 * MS : t > 250 * MS ? 250 * MS : t;
+}
+
 /* Enforces deadlines; returns the next time the loop must wake (0: none). */
 static uint64_t watch(vf_pool *p, uint64_t now) {
   uint64_t next = 0;
   for (int i = 0; i < p->nworkers; i++) {
     vf_worker *w = &p->w[i];
     uint64_t dl = 0;
-    if (w->state == W_BUSY)
+    if (w->state == W_BUSY) {
       dl = deadline(p, w, now);
+      if (now < dl && dl > now + tick(p))
+        dl = now + tick(p);
+      else if (!dl) /* waiting for an llm answer */
+        dl = now + tick(p);
+    }
     else if (w->state == W_DYING)
       dl = w->dying_since + DYING_NS;
     else if (w->state == W_EMPTY && w->spawn_after > now)
       dl = w->spawn_after;
     if (dl && now >= dl && w->state == W_BUSY)
-      timed_out(p, w);
+      timed_out(p, w); /* deadline() said so: dl is never the tick here */
     else if (dl && now >= dl && w->state == W_DYING)
       exited(p, w, "exit status unknown");
     else if (dl && (!next || dl < next))

@@ -13,9 +13,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -89,6 +91,7 @@ static void expect_error(vf_pool *p, const char *name, const char *code,
                          vf_pyerr_kind kind, const char *prefix) {
   vf_pycheck c;
   run_hostile(p, name, code, &c);
+  printf("  %-26s -> %s\n", name, c.error);
   CHECKF(c.verdict == VF_PY_ERROR, "%s: verdict %d", name, c.verdict);
   CHECKF(kind == VF_PYERR_NONE || c.error_kind == kind, "%s: kind %d (%s)",
          name, c.error_kind, c.error);
@@ -166,9 +169,20 @@ static int listener(int *port) {
 
 /* ---- hostile code ---------------------------------------------------- */
 
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void test_loops_and_memory(vf_pool *p) {
+  double t0 = seconds();
   expect_error(p, "infinite loop", code_of("    while True:\n        pass\n"),
-               VF_PYERR_TIMEOUT, "timeout after");
+               VF_PYERR_TIMEOUT, "timeout after 0.5 s");
+  CHECKF(seconds() - t0 < 1.0, "the 0.5 s limit took %.2f s to enforce",
+         seconds() - t0);
+  expect_error(p, "sleep", code_of("    import time\n    time.sleep(30)\n"),
+               VF_PYERR_TIMEOUT, "timeout after 0.5 s");
   expect_error(p, "memory bomb (one block)",
                code_of("    return len('a' * (10 ** 11)) > 0\n"),
                VF_PYERR_LIMIT, "MemoryError");
@@ -433,10 +447,55 @@ static void test_global_state(vf_pool *p) {
            c[i].verdict, c[i].error);
 }
 
+/* ---- processes dying from outside ----------------------------------- */
+
+typedef struct killer {
+  vf_pool *p;
+  int zygote; /* kill the zygote instead of a worker */
+} killer;
+
+static void *kill_later(void *a) {
+  killer *k = a;
+  pid_t z, w[8];
+  usleep(250000);
+  size_t n = vf_pool_pids(k->p, &z, w, 8);
+  if (k->zygote)
+    kill(z, SIGKILL);
+  else if (n)
+    kill(w[0], SIGKILL); /* as the OOM killer would */
+  return NULL;
+}
+
+/* Slow honest checks while a worker (or the zygote) is killed: each check
+ * still gets its right verdict, and the pool serves the next run. */
+static void test_killed_from_outside(vf_pool *p, int zygote) {
+  const char *name = zygote ? "zygote killed" : "worker killed";
+  char *slow = code_of("    import time\n    time.sleep(0.05)\n"
+                       "    return len(response) == 11\n");
+  vf_pycheck c[40];
+  vf_error err;
+  pthread_t t;
+  killer k = {p, zygote};
+  for (int i = 0; i < 40; i++)
+    c[i] = mk(slow, i % 2 ? "hello world" : "hello");
+  pthread_create(&t, NULL, kill_later, &k);
+  CHECK(vf_pool_run(p, c, 40, &err) == VF_OK);
+  pthread_join(t, NULL);
+  for (int i = 0; i < 40; i++)
+    CHECKF(c[i].verdict == (i % 2 ? VF_PY_TRUE : VF_PY_FALSE),
+           "%s: check %d: %d (%s)", name, i, c[i].verdict, c[i].error);
+  vf_pycheck d[2] = {mk(canary, "hello world"), mk(canary, "hello")};
+  CHECK(vf_pool_run(p, d, 2, &err) == VF_OK);
+  CHECKF(d[0].verdict == VF_PY_TRUE && d[1].verdict == VF_PY_FALSE,
+         "%s: next run %d %d (%s)", name, d[0].verdict, d[1].verdict,
+         d[0].error);
+  check_processes(p, name);
+}
+
 /* ---- plumbing -------------------------------------------------------- */
 
 static void test_errors(vf_pool *p) {
-  vf_pycheck c[7] = {
+  vf_pycheck c[8] = {
       mk("def check_following(a, b):\n  return (\n", "x"),
       mk("import re\n", "x"),
       mk("check_following = 3\n", "x"),
@@ -446,9 +505,12 @@ static void test_errors(vf_pool *p) {
                  "'\xe2\x82\xac'\n"),
          "\xe2\x82\xac"),
       mk("import numpy_is_not_there\n", "x"),
+      mk(code_of("    return instruction == '' and response == ''\n"), ""),
   };
+  c[7].prompt = NULL;
+  c[7].prompt_len = 0;
   vf_error err;
-  CHECK(vf_pool_run(p, c, 7, &err) == VF_OK);
+  CHECK(vf_pool_run(p, c, 8, &err) == VF_OK);
   CHECKF(c[0].error_kind == VF_PYERR_COMPILE &&
              strncmp(c[0].error, "SyntaxError", 11) == 0,
          "syntax error: %d %s", c[0].error_kind, c[0].error);
@@ -468,11 +530,15 @@ static void test_errors(vf_pool *p) {
   CHECKF(c[6].verdict == VF_PY_ERROR &&
              strstr(c[6].error, "numpy_is_not_there"),
          "import error: %s", c[6].error);
+  CHECKF(c[7].verdict == VF_PY_TRUE, "empty strings: %d %s", c[7].verdict,
+         c[7].error);
 }
 
 static int judge(void *ud, const char *fn, const char *args, char **reply) {
   int *calls = ud;
   __atomic_fetch_add(calls, 1, __ATOMIC_SEQ_CST);
+  if (strstr(args, "slow"))
+    usleep(800000); /* longer than the check's 0.5 s: its clock stops */
   if (strcmp(fn, "llm_judge") == 0) {
     *reply = strdup("the judge is out");
     return -1;
@@ -491,7 +557,7 @@ static void test_llm(void) {
   CHECK(vf_pool_new(&o, &p, &err) == VF_OK);
   if (!p)
     return;
-  vf_pycheck c[3] = {
+  vf_pycheck c[4] = {
       mk("from llm_call import llm_score\n"
          "def check_following(instruction, response):\n"
          "    r = llm_score(instruction, response, 'crit', temperature=0)\n"
@@ -507,8 +573,12 @@ static void test_llm(void) {
          "def check_following(instruction, response):\n"
          "    return all(llm_extract(i)['args'] == [i] for i in range(5))\n",
          "resp"),
+      mk("from llm_call import llm_score\n"
+         "def check_following(instruction, response):\n"
+         "    return llm_score('slow')['fn'] == 'llm_score'\n",
+         "resp"),
   };
-  CHECK(vf_pool_run(p, c, 3, &err) == VF_OK);
+  CHECK(vf_pool_run(p, c, 4, &err) == VF_OK);
   CHECKF(c[0].verdict == VF_PY_TRUE, "llm_score round trip: %d %s",
          c[0].verdict, c[0].error);
   CHECKF(c[1].verdict == VF_PY_ERROR &&
@@ -516,7 +586,9 @@ static void test_llm(void) {
                     "RuntimeError: llm_call.llm_judge: the judge is out") == 0,
          "llm_judge error: %s", c[1].error);
   CHECKF(c[2].verdict == VF_PY_TRUE, "five calls: %s", c[2].error);
-  CHECK(calls == 7);
+  CHECKF(c[3].verdict == VF_PY_TRUE, "a slow judge is no timeout: %s",
+         c[3].error);
+  CHECK(calls == 8);
   vf_pool_free(p);
 }
 
@@ -588,6 +660,8 @@ int main(void) {
   test_global_state(p);
   test_no_spurious_restarts(p);
   test_concurrent(p);
+  test_killed_from_outside(p, 0);
+  test_killed_from_outside(p, 1);
   vf_pool_stats st;
   vf_pool_get_stats(p, &st);
   printf("pyexec: %llu checks, %llu errors, %llu timeouts, %llu crashes, "
