@@ -157,8 +157,9 @@ int main(void) {
   size_t truthy = 0, exact = 0;
   for (size_t i = 0; i < nf; i++)
     compare(c, want, nf, nr, i, &truthy, &exact);
-  printf("pyexec_fidelity: %zu of %zu pairs agree with python3 (%zu exactly, "
-         "true/false/error); %zu functions x %zu responses in %.2f s\n",
+  printf("pyexec_fidelity: same verdict as python3: %zu of %zu pairs passed "
+         "(%zu exactly true/false/error); %zu functions x %zu responses in "
+         "%.2f s\n",
          truthy, nf * nr, exact, nf, nr, dt);
   vf_pool_free(p);
   free(c);
