@@ -3,6 +3,8 @@
  * each item a JSON object exactly as `verif score` reads a line, answered
  * by {"results": [...]} with the scorer's records in order, verbatim.  An
  * item not scored before the request's deadline gets an error record.
+ * Items go to the scorer as the client wrote them (jsonspan.c); bodies
+ * the fast path does not take on are parsed with jansson.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -46,24 +48,38 @@ static int record_failed(vf_metrics *m, const char *rec) {
   return failed;
 }
 
+/* Where the items came from: spans of the body, or a jansson tree. */
+typedef struct source {
+  vf_span_list spans;
+  json_t *tree; /* the body, when parsed with jansson */
+} source;
+
 /* The error record of an item that was not scored in time. */
-static char *late_record(vf_req *r, const json_t *item) {
+static char *late_record(vf_req *r, const source *src, size_t i) {
   char msg[128];
+  json_t *parsed = NULL;
+  const json_t *item;
+  if (src->tree)
+    item = json_array_get(json_object_get(src->tree, "items"), i);
+  else
+    item = parsed = json_loadb(r->body + src->spans.v[i].off,
+                               src->spans.v[i].len, 0, NULL);
   const json_t *id = json_object_get(item, "id");
   char *id_json = id ? json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
   snprintf(msg, sizeof msg, "not scored within the request timeout (%g s)",
            r->srv->o.request_timeout_s);
   char *rec = vf_rec_error(id_json, msg);
   free(id_json);
+  json_decref(parsed);
   return rec;
 }
 
-static int write_results(vf_req *r, const json_t *items, vf_batch *b) {
+static int write_results(vf_req *r, const source *src, vf_batch *b) {
   vf_metrics *m = r->srv->metrics;
   int rc = vf_buf_append(&r->out, "{\"results\":[", 12);
   for (size_t i = 0; i < b->n && !rc; i++) {
     if (!b->out[i])
-      b->out[i] = late_record(r, json_array_get(items, i));
+      b->out[i] = late_record(r, src, i);
     if (!b->out[i])
       return -1;
     if (record_failed(m, b->out[i]))
@@ -76,25 +92,52 @@ static int write_results(vf_req *r, const json_t *items, vf_batch *b) {
   return rc || vf_buf_append(&r->out, "]}", 2) ? -1 : 0;
 }
 
+/* The fast path: items as spans of the body; 1 when not handled. */
+static int build_spans(vf_req *r, source *src, vf_batch *b) {
+  if (vf_json_item_spans(r->body, r->len, "items", &src->spans))
+    return 1;
+  for (size_t i = 0; i < src->spans.n; i++) {
+    char where[48];
+    const vf_span_item *sp = &src->spans.v[i];
+    char *text = strndup(r->body + sp->off, sp->len);
+    snprintf(where, sizeof where, "items[%zu]", i);
+    if (!text || vf_batch_add(b, text, sp->len, where)) {
+      free(text);
+      vf_req_fail(r, 500, "out of memory");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* The slow path: jansson, with the error messages. */
+static int build_tree(vf_req *r, source *src, vf_batch *b) {
+  src->tree = vf_req_body(r);
+  if (!src->tree)
+    return -1;
+  const json_t *items = json_object_get(src->tree, "items");
+  if (json_is_array(items))
+    return build(r, items, b);
+  vf_req_fail(r, 400, "field 'items': %s",
+              items ? "must be an array of item objects" : "missing");
+  return -1;
+}
+
 void vf_proto_score(vf_req *r) {
   vf_batch b = {0};
-  json_t *body = vf_req_body(r);
-  if (!body)
-    return;
-  const json_t *items = json_object_get(body, "items");
-  if (!json_is_array(items)) {
-    vf_req_fail(r, 400, "field 'items': %s", items ? "must be an array of "
-                "item objects" : "missing");
-    goto done;
-  }
-  if (build(r, items, &b))
+  source src = {{0}, NULL};
+  int rc = build_spans(r, &src, &b);
+  if (rc > 0)
+    rc = build_tree(r, &src, &b);
+  if (rc)
     goto done;
   vf_qstatus st = vf_server_score(r, &b);
   if (st != VF_Q_OK)
     vf_req_refused(r, st);
-  else if (write_results(r, items, &b))
+  else if (write_results(r, &src, &b))
     vf_req_fail(r, 500, "out of memory");
 done:
+  free(src.spans.v);
+  json_decref(src.tree);
   vf_batch_free(&b);
-  json_decref(body);
 }

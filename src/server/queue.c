@@ -156,6 +156,7 @@ static chunk *pop(vf_queue *q) {
 
 static void *scorer(void *arg) {
   vf_queue *q = arg;
+  pthread_setname_np(pthread_self(), "verif-scorer");
   pthread_mutex_lock(&q->mu);
   for (;;) {
     while (!q->head && !q->stop)

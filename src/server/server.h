@@ -206,6 +206,25 @@ char *vf_query_response(const char *query, size_t qlen, const char *prompt,
                         size_t plen, const char *const *extra, size_t nextra,
                         size_t *out_len, int *note);
 
+/* Where each element of an array lies in a request body. */
+typedef struct vf_span_item {
+  size_t off, len;
+} vf_span_item;
+
+typedef struct vf_span_list {
+  vf_span_item *v;
+  size_t n, cap;
+} vf_span_list;
+
+int vf_span_push(vf_span_list *l, size_t off, size_t len); /* 0/-1 */
+
+/* The fast path of jsonspan.c: validates the body s (a JSON object) and
+ * lists the elements of its array member key, each an object.  0, or -1
+ * for "not handled" (the caller then parses with jansson, which also
+ * reports what is wrong). */
+int vf_json_item_spans(const char *s, size_t len, const char *key,
+                       vf_span_list *out);
+
 /* Parses the request body as a JSON object; NULL after a 400 answer. */
 struct json_t *vf_req_body(vf_req *r);
 

@@ -1,8 +1,10 @@
 /*
  * test_server_parts.c: the pieces of src/server that need no socket: the
  * route table (sorted, no duplicates, 404/405), query → response cutting,
- * end markers, JSON strings and numbers, records, labels and items, and
- * the metrics text.  test_server_http.c drives a live server.
+ * end markers, JSON strings and numbers, records, labels and items, the
+ * metrics text, and the fast body scanner (jsonspan.c) against jansson on
+ * hand cases and random mutations.  test_server_http.c drives a live
+ * server.
  */
 #include <jansson.h>
 
@@ -181,8 +183,79 @@ static void test_metrics(void) {
   vf_metrics_free(m);
 }
 
+/* The scanner may decline anything; what it accepts jansson must accept,
+ * with the same items.  Returns 1 when the scanner took it. */
+static int span_agrees(const char *body, size_t len) {
+  vf_span_list sp = {0};
+  int took = vf_json_item_spans(body, len, "items", &sp) == 0;
+  if (took) {
+    json_t *v = json_loadb(body, len, 0, NULL);
+    json_t *items = json_object_get(v, "items");
+    int same = json_is_array(items) && json_array_size(items) == sp.n;
+    for (size_t i = 0; same && i < sp.n; i++) {
+      json_t *it = json_loadb(body + sp.v[i].off, sp.v[i].len, 0, NULL);
+      same = json_is_object(it) && json_equal(it, json_array_get(items, i));
+      json_decref(it);
+    }
+    CHECKF(same, "scanner and jansson differ on: %.*s", (int)(len > 200 ? 200 : len),
+           body);
+    json_decref(v);
+  }
+  free(sp.v);
+  return took;
+}
+
+static void test_spans(void) {
+  static const char *const take[] = {
+      "{\"items\":[]}",
+      " {\"a\":1, \"items\" : [ {\"id\":1,\"r\":\"x\\\"y\\n\\u00e9\\ud83d\\ude00\"} ,"
+      "{\"k\":[1,-2.5e3,true,false,null,{\"z\":{}}]}], \"b\":\"\"} ",
+      "{\"items\":[{\"s\":\"é ü 中\"}],\"items2\":5}",
+      "{\"x\":[[[]]],\"items\":[{}]}",
+  };
+  static const char *const decline[] = {
+      "", "[]", "{}", "{\"items\":{}}", "{\"items\":[1]}", "{\"items\":[{},]}",
+      "{\"items\":[{}]", "{\"items\":[{}]} x", "{\"items\" [{}]}",
+      "{\"items\":[{\"a\":\"\t\"}]}", "{\"items\":[{\"a\":\"\\x\"}]}",
+      "{\"items\":[{\"a\":\"\\ud800\"}]}", "{\"items\":[{\"a\":\"\\u0000\"}]}",
+      "{\"items\":[{\"a\":01}]}", "{\"items\":[{\"a\":1.}]}",
+      "{\"items\":[{\"a\":12345678901234567890}]}", "{\"items\":[{\"a\":1e999}]}",
+      "{\"\\u0069tems\":[{}]}", "{\"items\":[{\"a\":\"\xff\"}]}",
+      "{\"items\":[{\"a\":tru}]}", "{\"items\":[{\"a\" 1}]}",
+  };
+  for (size_t i = 0; i < sizeof take / sizeof take[0]; i++)
+    CHECKF(span_agrees(take[i], strlen(take[i])), "not taken: %s", take[i]);
+  for (size_t i = 0; i < sizeof decline / sizeof decline[0]; i++)
+    CHECKF(!span_agrees(decline[i], strlen(decline[i])), "taken: %s", decline[i]);
+  /* random mutations of a valid body: bytes changed, dropped, doubled */
+  const char *base = take[1];
+  size_t blen = strlen(base);
+  unsigned seed = 12345;
+  int taken = 0;
+  char buf[512];
+  for (int round = 0; round < 20000; round++) {
+    memcpy(buf, base, blen);
+    size_t len = blen;
+    for (int k = 0; k < 1 + round % 3; k++) {
+      seed = seed * 1103515245u + 12345u;
+      size_t at = (seed >> 8) % len;
+      int op = (int)((seed >> 4) % 3);
+      static const char alphabet[] = "{}[],:\"\\ \tu0123456789aeE.-+tfnlrs\x80\xc3";
+      if (op == 0)
+        buf[at] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+      else if (op == 1 && len > 1)
+        memmove(buf + at, buf + at + 1, --len - at);
+      else if (len + 1 < sizeof buf)
+        memmove(buf + at + 1, buf + at, len++ - at);
+    }
+    taken += span_agrees(buf, len);
+  }
+  CHECKF(taken > 100, "the scanner took only %d mutated bodies", taken);
+}
+
 int main(void) {
   test_routes();
+  test_spans();
   test_query();
   test_json_str();
   test_records();
