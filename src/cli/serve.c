@@ -59,9 +59,15 @@ static const char help[] =
     "  --error-reward X     reward of an item that cannot be scored, in the\n"
     "                       protocols that need numbers (default 0)\n"
     "  --strip-token T      another end marker to remove (repeatable)\n"
-    "  --scorers N          scoring threads (default 2 x cores, at least 4)\n"
+    "  --scorers N          threads calling the engine (default 4 x cores,\n"
+    "                       at least 8); each call waits for its slowest item\n"
+    "  --batch N            most items per engine call (default 64): a request\n"
+    "                       is cut into calls of N, concurrent small requests\n"
+    "                       are gathered into one; a request past its timeout\n"
+    "                       loses the calls still running\n"
     "scoring options (as in `verif score`):\n"
-    "  --format, --combine, --keep-reasoning, --jobs, --workers,\n"
+    "  --format, --combine, --keep-reasoning, --workers, --jobs (threads per\n"
+    "  engine call; default 1, as the scorers already run calls in parallel),\n"
     "  --check-timeout, --judge-url, --judge-model, --judge-concurrency,\n"
     "  --judge-timeout, --judge-retries, --judge-template,\n"
     "  --judge-template-file, --judge-cache, --on-judge-error\n"
@@ -193,7 +199,8 @@ static void set_num(opts *o, int k, double d) {
   case 8: o->so.max_connections = (unsigned)d; break;
   case 9: o->so.request_timeout_s = d; break;
   case 10: o->so.error_reward = d; break;
-  default: o->so.scorers = (int)d; break;
+  case 11: o->so.scorers = (int)d; break;
+  default: o->so.batch = (size_t)d; break;
   }
 }
 
@@ -212,7 +219,8 @@ static int number_opt(opts *o, int argc, char **argv, int *i) {
               {"--max-connections", 1, 100000},
               {"--request-timeout", 0.001, 86400},
               {"--error-reward", -1e9, 1e9},
-              {"--scorers", 1, 1024}};
+              {"--scorers", 1, 1024},
+              {"--batch", 1, 65536}};
   const char *v = NULL;
   double d;
   for (int k = 0; k < (int)(sizeof nums / sizeof nums[0]); k++) {
@@ -349,6 +357,8 @@ int cmd_serve(int argc, char **argv) {
   if (rc)
     return rc == EXIT_PASS + 100 ? EXIT_PASS : rc;
   o.eo.judge_api_key = getenv("VERIF_JUDGE_API_KEY");
+  if (o.eo.threads <= 0)
+    o.eo.threads = 1; /* the scorers are the parallelism */
   /* Blocked before the engine starts its threads, so that every thread
    * inherits the mask and only sigwait takes the signals. */
   sigset_t stop;

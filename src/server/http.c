@@ -153,8 +153,14 @@ static enum MHD_Result first_call(vf_server *s, struct MHD_Connection *c,
       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
   unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
   if (n > s->o.max_body) {
-    vf_metrics_count(s->metrics, VF_C_BODY_TOO_LARGE, 1);
     cr->too_large = 1;
+    /* A client waiting for "100 Continue", or a body past 16 x the limit,
+     * is answered now (and the connection closed); else the body is read
+     * and dropped first, so that the client sees the 413, not a reset. */
+    if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect") &&
+        n / 16 <= s->o.max_body)
+      return MHD_YES;
+    vf_metrics_count(s->metrics, VF_C_BODY_TOO_LARGE, 1);
     snprintf(msg, sizeof msg, "body of %llu bytes is over the limit of %zu "
                               "(--max-body)", n, s->o.max_body);
     return reject(s, c, cr, 413, 0, method, url, msg);

@@ -1,11 +1,14 @@
 /*
  * queue.c: the scoring queue between the HTTP threads and the scorer
  * (vf_engine_score in `verif serve`).  A request's items become a job cut
- * into chunks; a fixed pool of scorer threads takes chunks in arrival order
- * and calls the scorer once per chunk.  Admission is bounded by the items
- * in flight (past it the caller answers 503), and a request waits only
- * until its deadline: its chunks not yet started are then skipped, and the
- * ones running finish into a job that nobody reads and the last one frees.
+ * into chunks of at most `batch` items; a fixed pool of scorer threads
+ * takes chunks in arrival order, gathering several small ones (say, single
+ * items of concurrent requests) into one scorer call of up to `batch`
+ * items, so that the engine works on batches whatever the clients send.
+ * Admission is bounded by the items in flight (past it the caller answers
+ * 503), and a request waits only until its deadline: its chunks not yet
+ * started are then skipped, and those running finish into a job that
+ * nobody reads and the last one frees.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -46,6 +49,7 @@ struct vf_queue {
   size_t queued, inflight, max_inflight, chunk;
   int stop, busy, nth;
   pthread_t *th;
+  struct scorer_arg *args; /* one per thread: its call's arrays */
   vf_score_fn score;
   void *ud;
 };
@@ -115,21 +119,63 @@ static job *job_new(vf_queue *q, vf_batch *b) {
   return j;
 }
 
-/* Calls the scorer on one chunk, outside the lock; every item of the chunk
- * ends with a record. */
-static void run_chunk(vf_queue *q, chunk *c) {
-  job *j = c->job;
+/* A scorer's gathered chunks and the arrays of one scorer call. */
+typedef struct gather {
+  chunk **c;
+  size_t nc;
+  const char **items, **where;
+  size_t *lens;
+  char **out;
+} gather;
+
+static int gather_init(gather *g, size_t batch) {
+  memset(g, 0, sizeof *g);
+  g->c = calloc(batch, sizeof *g->c);
+  g->items = calloc(batch, sizeof *g->items);
+  g->where = calloc(batch, sizeof *g->where);
+  g->lens = calloc(batch, sizeof *g->lens);
+  g->out = calloc(batch, sizeof *g->out);
+  return g->c && g->items && g->where && g->lens && g->out ? 0 : -1;
+}
+
+static void gather_free(gather *g) {
+  free(g->c);
+  free(g->items);
+  free(g->where);
+  free(g->lens);
+  free(g->out);
+}
+
+/* Lays the gathered chunks' items side by side; returns how many. */
+static size_t gather_items(gather *g) {
+  size_t n = 0;
+  for (size_t k = 0; k < g->nc; k++) {
+    const chunk *c = g->c[k];
+    for (size_t i = c->start; i < c->start + c->n; i++, n++) {
+      g->items[n] = c->job->items[i];
+      g->lens[n] = c->job->lens[i];
+      g->where[n] = c->job->where[i];
+      g->out[n] = NULL;
+    }
+  }
+  return n;
+}
+
+/* Calls the scorer once for the gathered chunks, outside the lock; every
+ * item ends with a record in its job. */
+static void run_gathered(vf_queue *q, gather *g) {
   vf_error err = {0};
   char msg[600];
-  vf_status st = q->score(q->ud, (const char *const *)j->items + c->start,
-                          j->lens + c->start,
-                          (const char *const *)j->where + c->start, c->n,
-                          j->out + c->start, &err);
+  size_t n = gather_items(g);
+  vf_status st = q->score(q->ud, g->items, g->lens, g->where, n, g->out, &err);
   snprintf(msg, sizeof msg, "scoring failed: %s",
            err.msg[0] ? err.msg : vf_strerror(st ? st : VF_EINTERNAL));
-  for (size_t i = c->start; i < c->start + c->n; i++)
-    if (!j->out[i])
-      j->out[i] = vf_rec_error(NULL, msg);
+  n = 0;
+  for (size_t k = 0; k < g->nc; k++) {
+    const chunk *c = g->c[k];
+    for (size_t i = c->start; i < c->start + c->n; i++, n++)
+      c->job->out[i] = g->out[n] ? g->out[n] : vf_rec_error(NULL, msg);
+  }
 }
 
 /* Under the lock: a chunk ran (or was skipped). */
@@ -154,8 +200,31 @@ static chunk *pop(vf_queue *q) {
   return c;
 }
 
+/* Under the lock: takes queued chunks, in order, while they fit in one
+ * call of q->chunk items; chunks of abandoned jobs are skipped. */
+static void take(vf_queue *q, gather *g) {
+  size_t items = 0;
+  g->nc = 0;
+  while (q->head && items + q->head->n <= q->chunk) {
+    chunk *c = pop(q);
+    if (c->job->abandoned) {
+      finish(q, c, CH_SKIPPED);
+      continue;
+    }
+    c->state = CH_RUNNING;
+    g->c[g->nc++] = c;
+    items += c->n;
+  }
+}
+
+typedef struct scorer_arg {
+  vf_queue *q;
+  gather g;
+} scorer_arg;
+
 static void *scorer(void *arg) {
-  vf_queue *q = arg;
+  vf_queue *q = ((scorer_arg *)arg)->q;
+  gather *g = &((scorer_arg *)arg)->g;
   pthread_setname_np(pthread_self(), "verif-scorer");
   pthread_mutex_lock(&q->mu);
   for (;;) {
@@ -163,41 +232,47 @@ static void *scorer(void *arg) {
       pthread_cond_wait(&q->cv, &q->mu);
     if (!q->head)
       break;
-    chunk *c = pop(q);
-    if (c->job->abandoned) {
-      finish(q, c, CH_SKIPPED);
+    take(q, g);
+    if (!g->nc)
       continue;
-    }
-    c->state = CH_RUNNING;
     q->busy++;
     pthread_mutex_unlock(&q->mu);
-    run_chunk(q, c);
+    run_gathered(q, g);
     pthread_mutex_lock(&q->mu);
     q->busy--;
-    finish(q, c, CH_DONE);
+    for (size_t k = 0; k < g->nc; k++)
+      finish(q, g->c[k], CH_DONE);
   }
   pthread_mutex_unlock(&q->mu);
   return NULL;
 }
 
-vf_queue *vf_queue_new(int scorers, size_t chunk_items, size_t max_inflight,
+vf_queue *vf_queue_new(int scorers, size_t batch, size_t max_inflight,
                        vf_score_fn score, void *ud) {
   vf_queue *q = calloc(1, sizeof *q);
   if (!q)
     return NULL;
+  q->chunk = batch ? batch : 1;
   q->th = calloc((size_t)scorers, sizeof *q->th);
+  q->args = calloc((size_t)scorers, sizeof *q->args);
   pthread_condattr_init(&q->mono);
   pthread_condattr_setclock(&q->mono, CLOCK_MONOTONIC);
   pthread_mutex_init(&q->mu, NULL);
   pthread_cond_init(&q->cv, NULL);
   pthread_cond_init(&q->idle_cv, &q->mono);
-  q->chunk = chunk_items ? chunk_items : 1;
   q->max_inflight = max_inflight;
   q->score = score;
   q->ud = ud;
-  for (int i = 0; q->th && i < scorers; i++)
-    if (pthread_create(&q->th[q->nth], NULL, scorer, q) == 0)
-      q->nth++;
+  for (int i = 0; q->th && q->args && i < scorers; i++) {
+    scorer_arg *a = &q->args[q->nth];
+    a->q = q;
+    if (gather_init(&a->g, q->chunk) ||
+        pthread_create(&q->th[q->nth], NULL, scorer, a)) {
+      gather_free(&a->g);
+      continue;
+    }
+    q->nth++;
+  }
   if (q->nth == 0) {
     vf_queue_free(q, 0);
     return NULL;
@@ -305,9 +380,12 @@ int vf_queue_free(vf_queue *q, double grace_s) {
   pthread_mutex_unlock(&q->mu);
   if (busy)
     return -1; /* a scorer is stuck in the engine: leave it all be */
-  for (int i = 0; i < q->nth; i++)
+  for (int i = 0; i < q->nth; i++) {
     pthread_join(q->th[i], NULL);
+    gather_free(&q->args[i].g);
+  }
   free(q->th);
+  free(q->args);
   pthread_cond_destroy(&q->cv);
   pthread_cond_destroy(&q->idle_cv);
   pthread_condattr_destroy(&q->mono);

@@ -63,7 +63,7 @@ int vf_json_str(vf_buf *b, const char *s, size_t len) {
 char *vf_rec_error(const char *id_json, const char *msg) {
   vf_buf b = {0};
   int rc = vf_buf_printf(&b, "{\"id\":%s,\"reward\":null,\"hard\":null,"
-                             "\"soft\":null,\"checks\":[],\"error\":",
+                             "\"soft\":null,\"checks\":null,\"error\":",
                          id_json ? id_json : "null");
   if (rc || vf_json_str(&b, msg, strlen(msg)) || vf_buf_putc(&b, '}')) {
     vf_buf_free(&b);
@@ -244,7 +244,7 @@ json_t *vf_label_parse(const json_t *label, char *why, size_t size) {
 
 char *vf_item_build(json_t *label, const char *prompt, size_t plen,
                     const char *resp, size_t rlen, size_t *len) {
-  if (prompt && !json_is_string(json_object_get(label, "prompt")) &&
+  if (prompt && !json_object_get(label, "prompt") &&
       json_object_set_new(label, "prompt", json_stringn(prompt, plen)))
     return NULL;
   json_object_del(label, "responses");

@@ -25,9 +25,9 @@ static void fill_defaults(vf_server_opts *o) {
   if (o->request_timeout_s <= 0)
     o->request_timeout_s = 150;
   if (o->scorers <= 0)
-    o->scorers = 2 * vf_ncores() < 4 ? 4 : 2 * vf_ncores();
-  if (!o->chunk)
-    o->chunk = 64;
+    o->scorers = 4 * vf_ncores() < 8 ? 8 : 4 * vf_ncores();
+  if (!o->batch)
+    o->batch = 64;
   if (o->token && !*o->token)
     o->token = NULL;
 }
@@ -50,7 +50,7 @@ vf_status vf_server_new(const vf_server_opts *opts, vf_server **out,
   pthread_cond_init(&s->idle, &mono);
   pthread_condattr_destroy(&mono);
   s->metrics = vf_metrics_new();
-  s->queue = vf_queue_new(s->o.scorers, s->o.chunk, s->o.max_inflight,
+  s->queue = vf_queue_new(s->o.scorers, s->o.batch, s->o.max_inflight,
                           s->o.score, s->o.score_ud);
   vf_status st = s->metrics && s->queue
                      ? vf_http_start(s, err)

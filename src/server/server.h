@@ -43,8 +43,10 @@ typedef struct vf_server_opts {
   double error_reward;        /* reward of an item that cannot be scored */
   const char *const *strip_tokens; /* end markers besides the defaults */
   size_t n_strip;
-  int scorers;                /* scoring threads; 0 = 2 x cores, >= 4 */
-  size_t chunk;               /* items per scorer call; 0 = 64 */
+  int scorers;                /* scoring threads; 0 = 4 x cores, >= 8 */
+  size_t batch;               /* most items per scorer call (a request is
+                                 cut into calls of this size, and small
+                                 requests are gathered into them); 0 = 64 */
   vf_score_fn score;
   void *score_ud;
   vf_scorer_metrics_fn scorer_metrics; /* NULL: none */
@@ -165,7 +167,7 @@ void vf_req_refused(vf_req *r, vf_qstatus q);
 
 typedef struct vf_queue vf_queue;
 
-vf_queue *vf_queue_new(int scorers, size_t chunk, size_t max_inflight,
+vf_queue *vf_queue_new(int scorers, size_t batch, size_t max_inflight,
                        vf_score_fn score, void *ud);
 /* Scores b until done or deadline (CLOCK_MONOTONIC seconds). */
 vf_qstatus vf_queue_run(vf_queue *q, vf_batch *b, double deadline);
@@ -236,8 +238,9 @@ const char *vf_json_kind(const struct json_t *v);
 struct json_t *vf_label_parse(const struct json_t *label, char *why,
                               size_t size);
 
-/* The item text: the label with "prompt" (unless it has one; prompt NULL:
- * none) and "response" set, "responses" removed.  NULL: out of memory. */
+/* The item text: the label with "prompt" (unless it has one, a string or
+ * a verl chat; prompt NULL: none) and "response" set, "responses"
+ * removed.  NULL: out of memory. */
 char *vf_item_build(struct json_t *label, const char *prompt, size_t plen,
                     const char *resp, size_t rlen, size_t *len);
 

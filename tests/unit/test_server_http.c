@@ -276,7 +276,7 @@ static void test_metrics_endpoint(int port) {
 
 static void test_basic_server(void) {
   atomic_int calls = 0;
-  vf_server_opts o = {.port = 0, .error_reward = -1, .scorers = 2, .chunk = 2};
+  vf_server_opts o = {.port = 0, .error_reward = -1, .scorers = 2, .batch = 2};
   vf_server *s = start(&o, &calls);
   if (!s)
     return;
@@ -384,7 +384,7 @@ static void test_busy(void) {
 
 static void test_deadline(void) {
   atomic_int calls = 0;
-  vf_server_opts o = {.request_timeout_s = 0.4, .scorers = 1, .chunk = 1};
+  vf_server_opts o = {.request_timeout_s = 0.4, .scorers = 1, .batch = 1};
   vf_server *s = start(&o, &calls);
   if (!s)
     return;

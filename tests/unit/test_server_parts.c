@@ -141,6 +141,15 @@ static void test_labels(void) {
   free(item);
   json_decref(l);
   json_decref(o);
+  /* so does a verl row, whose prompt is a chat */
+  o = json_pack("{s:[{s:s, s:s}], s:{s:s}}", "prompt", "role", "user", "content",
+                "hi", "reward_model", "ground_truth", "{}");
+  l = vf_label_parse(o, why, sizeof why);
+  item = vf_item_build(l, "templated", 9, "R", 1, &len);
+  CHECK(item && strstr(item, "\"content\":\"hi\"") && !strstr(item, "templated"));
+  free(item);
+  json_decref(l);
+  json_decref(o);
   s = json_string("[1,2]");
   CHECK(!vf_label_parse(s, why, sizeof why) && strstr(why, "an array"));
   json_decref(s);
