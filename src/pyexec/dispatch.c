@@ -402,8 +402,11 @@ static void on_done(vf_pool *p, vf_worker *w, const char *b, size_t n) {
   }
   memcpy(&d, b, sizeof d);
   uint32_t done = atomic_load_explicit(&w->shm->done, memory_order_acquire);
+  int32_t cur = atomic_load_explicit(&w->shm->cur, memory_order_acquire);
+  /* A check can write to the channel too: a DONE sent while a check runs
+   * (cur == done) is forged, and would otherwise requeue that check forever */
   if (d.seq != w->seq || d.done != done || done > w->nidx ||
-      (!d.retire && done != w->nidx)) {
+      (cur >= 0 && (uint32_t)cur == done) || (!d.retire && done != w->nidx)) {
     dying(w);
     return;
   }

@@ -56,6 +56,7 @@ struct vf_guard {
   size_t nlabels, caplabels;
   ptrset seen;   /* tracked containers */
   ptrset shared; /* objects a check reaches through modules */
+  ptrset roots;  /* module attributes */
   vf_caches *caches;
 };
 
@@ -243,46 +244,74 @@ static int track(vf_guard *g, PyObject *o, uint32_t k, const where *w) {
   return 0;
 }
 
-/* Tracks o if it is a plain container; 1 when it was one. */
-static int track_container(vf_guard *g, PyObject *o, const where *w) {
-  if (vf_caches_owns(g->caches, o))
-    return 1; /* validated entry by entry instead */
-  if (PyDict_Check(o))
-    return track(g, o, K_DICT, w) ? -1 : 1;
-  if (PyList_CheckExact(o))
-    return track(g, o, K_LIST, w) ? -1 : 1;
-  if (PySet_CheckExact(o))
-    return track(g, o, K_SET, w) ? -1 : 1;
-  return 0;
+/* How deep the walk goes from a module attribute (depth 1): far enough for
+ * e.g. _strptime._TimeRE_cache.locale_time.am_pm (instance, instance,
+ * list), not into the whole heap. */
+#define MAX_DEPTH 4
+
+static int walk(vf_guard *g, PyObject *v, const where *w, int depth);
+
+/* Immutable leaves (and what the walk must not enter). */
+static int leaf(PyObject *v) {
+  return v == Py_None || PyUnicode_CheckExact(v) || PyLong_CheckExact(v) ||
+         PyBool_Check(v) || PyFloat_CheckExact(v) || PyBytes_CheckExact(v) ||
+         PyFrozenSet_CheckExact(v) || PyCode_Check(v) || PyModule_Check(v) ||
+         PyCFunction_Check(v);
 }
 
-static int track_function(vf_guard *g, PyObject *f, const where *w) {
-  PyObject *cl = PyFunction_GET_CLOSURE(f), *df = PyFunction_GET_DEFAULTS(f);
-  PyObject *kw = PyFunction_GET_KW_DEFAULTS(f);
-  for (Py_ssize_t i = 0; cl && i < PyTuple_GET_SIZE(cl); i++)
-    if (track(g, PyTuple_GET_ITEM(cl, i), K_CELL, w))
-      return -1;
-  for (Py_ssize_t i = 0; df && i < PyTuple_GET_SIZE(df); i++)
-    if (track_container(g, PyTuple_GET_ITEM(df, i), w) < 0)
-      return -1;
-  return kw && track_container(g, kw, w) < 0 ? -1 : 0;
-}
-
-/* Records the functions of a namespace as shared (their __code__ and
- * __defaults__ may not be swapped); tracks containers in it if deep. */
-static int scan_namespace(vf_guard *g, PyObject *d, const where *w, int deep) {
+static int walk_dict(vf_guard *g, PyObject *d, const where *w, int depth) {
   PyObject *k, *v;
   Py_ssize_t pos = 0;
-  while (PyDict_Next(d, &pos, &k, &v)) {
-    if ((PyFunction_Check(v) && ptrset_add(&g->shared, v) < 0) ||
-        (deep && track_container(g, v, w) < 0))
+  if (track(g, d, K_DICT, w))
+    return -1;
+  while (PyDict_Next(d, &pos, &k, &v))
+    if (walk(g, v, w, depth + 1))
       return -1;
-  }
   return 0;
 }
 
-/* An object's own attribute dict and the containers directly in it. */
-static int track_instance(vf_guard *g, PyObject *o, const where *w) {
+static int walk_seq(vf_guard *g, PyObject *const *items, Py_ssize_t n,
+                    const where *w, int depth) {
+  for (Py_ssize_t i = 0; i < n; i++)
+    if (walk(g, items[i], w, depth + 1))
+      return -1;
+  return 0;
+}
+
+/* A class namespace: its tag, and its functions as shared objects (their
+ * __code__ / __defaults__ may not be swapped).  Class-level containers are
+ * left alone: enum's member maps grow legitimately on first use. */
+static int walk_type(vf_guard *g, PyTypeObject *t, const where *w) {
+  PyObject *k, *v;
+  Py_ssize_t pos = 0;
+  if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !t->tp_dict)
+    return 0;
+  if (track(g, t->tp_dict, K_DICT, w))
+    return -1;
+  while (PyDict_Next(t->tp_dict, &pos, &k, &v))
+    if (PyFunction_Check(v) && ptrset_add(&g->shared, v) < 0)
+      return -1;
+  return 0;
+}
+
+static int walk_function(vf_guard *g, PyObject *f, const where *w,
+                         int depth) {
+  PyObject *cl = PyFunction_GET_CLOSURE(f), *df = PyFunction_GET_DEFAULTS(f);
+  PyObject *kw = PyFunction_GET_KW_DEFAULTS(f);
+  for (Py_ssize_t i = 0; cl && i < PyTuple_GET_SIZE(cl); i++) {
+    PyObject *cell = PyTuple_GET_ITEM(cl, i);
+    if (track(g, cell, K_CELL, w) ||
+        (PyCell_GET(cell) && walk(g, PyCell_GET(cell), w, depth + 1)))
+      return -1;
+  }
+  if (df && walk_seq(g, &PyTuple_GET_ITEM(df, 0), PyTuple_GET_SIZE(df), w,
+                     depth))
+    return -1;
+  return kw ? walk_dict(g, kw, w, depth + 1) : 0;
+}
+
+/* An object's own attribute dict, if it has one. */
+static int walk_instance(vf_guard *g, PyObject *o, const where *w, int depth) {
   PyTypeObject *t = Py_TYPE(o);
   if (!t->tp_dictoffset && !(t->tp_flags & Py_TPFLAGS_MANAGED_DICT))
     return 0;
@@ -292,33 +321,37 @@ static int track_instance(vf_guard *g, PyObject *o, const where *w) {
     PyErr_Clear();
     return 0;
   }
-  if (track(g, d, K_DICT, w))
-    return -1;
-  return scan_namespace(g, d, w, 1);
+  return walk_dict(g, d, w, depth);
 }
 
-static int track_value(vf_guard *g, PyObject *v, const where *w) {
-  if (ptrset_add(&g->shared, v) < 0)
-    return -1;
-  int c = track_container(g, v, w);
-  if (c < 0)
-    return -1;
-  if (c) /* a dict subclass may hold attributes too */
-    return PyDict_Check(v) && !PyDict_CheckExact(v) ? track_instance(g, v, w)
-                                                      : 0;
-  if (PyType_Check(v)) {
-    PyTypeObject *t = (PyTypeObject *)v;
-    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !t->tp_dict)
-      return 0;
-    if (track(g, t->tp_dict, K_DICT, w))
-      return -1;
-    return scan_namespace(g, t->tp_dict, w, 0);
-  }
+/* Tracks what v holds that a check could change in place. */
+static int walk(vf_guard *g, PyObject *v, const where *w, int depth) {
+  if (depth > MAX_DEPTH || leaf(v) || vf_caches_owns(g->caches, v) ||
+      (depth > 1 && ptrset_has(&g->roots, v)))
+    return 0; /* module attributes are walked from depth 1 themselves */
+  int s = ptrset_add(&g->shared, v);
+  if (s)
+    return s < 0 ? -1 : 0;
+  if (PyDict_Check(v))
+    return walk_dict(g, v, w, depth) ||
+                   (!PyDict_CheckExact(v) && walk_instance(g, v, w, depth))
+               ? -1
+               : 0;
+  if (PyList_CheckExact(v))
+    return track(g, v, K_LIST, w) ||
+                   walk_seq(g, ((PyListObject *)v)->ob_item, Py_SIZE(v), w,
+                            depth)
+               ? -1
+               : 0;
+  if (PySet_CheckExact(v))
+    return track(g, v, K_SET, w);
+  if (PyTuple_CheckExact(v))
+    return walk_seq(g, &PyTuple_GET_ITEM(v, 0), PyTuple_GET_SIZE(v), w, depth);
+  if (PyType_Check(v))
+    return walk_type(g, (PyTypeObject *)v, w);
   if (PyFunction_Check(v))
-    return track_function(g, v, w);
-  if (PyModule_Check(v) || PyCFunction_Check(v))
-    return 0;
-  return track_instance(g, v, w);
+    return walk_function(g, v, w, depth);
+  return walk_instance(g, v, w, depth);
 }
 
 static int track_module(vf_guard *g, PyObject *name, PyObject *m) {
@@ -334,8 +367,20 @@ static int track_module(vf_guard *g, PyObject *name, PyObject *m) {
     return -1;
   while (PyDict_Next(d, &pos, &k, &v)) {
     w.key = k;
-    if (track_value(g, v, &w))
+    if (walk(g, v, &w, 1))
       return -1;
+  }
+  return 0;
+}
+
+/* Every module attribute is a root, walked from depth 1. */
+static int mark_roots(vf_guard *g, PyObject *items) {
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+    PyObject *m = PyTuple_GET_ITEM(PyList_GET_ITEM(items, i), 1), *k, *v;
+    Py_ssize_t pos = 0;
+    while (PyModule_Check(m) && PyDict_Next(PyModule_GetDict(m), &pos, &k, &v))
+      if (!leaf(v) && ptrset_add(&g->roots, v) < 0)
+        return -1;
   }
   return 0;
 }
@@ -345,7 +390,7 @@ static int collect(vf_guard *g) {
   PyObject *items = PyDict_Items(mods);
   where sm = {"sys.modules", NULL}, bi = {"builtins", NULL};
   int rc = -1;
-  if (!items || track(g, mods, K_DICT, &sm) ||
+  if (!items || mark_roots(g, items) || track(g, mods, K_DICT, &sm) ||
       track(g, g->env->builtins, K_DICT, &bi))
     goto out;
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
@@ -389,6 +434,7 @@ static void release(vf_guard *g) {
   g->n = g->nlabels = 0;
   ptrset_clear(&g->seen);
   ptrset_clear(&g->shared);
+  ptrset_clear(&g->roots);
 }
 
 /* ---- interface ---------------------------------------------------------- */
@@ -423,6 +469,7 @@ void vf_guard_free(vf_guard *g) {
   free(g->labels);
   free(g->seen.s);
   free(g->shared.s);
+  free(g->roots.s);
   free(g);
 }
 

@@ -217,6 +217,35 @@ static int wrap_one(vf_pyenv *env, size_t i) {
   return rc;
 }
 
+/* In gc.callbacks: counts collections, so pyrun.c knows whether one ran
+ * during a check. */
+static PyObject *gc_tick(PyObject *self, PyObject *const *args,
+                         Py_ssize_t n) {
+  vf_pyenv *env = PyCapsule_GetPointer(self, "vf_pyenv");
+  if (env && n >= 1 && PyUnicode_Check(args[0]) &&
+      PyUnicode_CompareWithASCIIString(args[0], "start") == 0)
+    env->gc_runs++;
+  PyErr_Clear();
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef gc_tick_def = {
+    "_verif_gc_tick", (PyCFunction)(void (*)(void))gc_tick, METH_FASTCALL,
+    NULL};
+
+static int count_collections(vf_pyenv *env) {
+  PyObject *gc = PyImport_ImportModule("gc");
+  PyObject *cbs = gc ? PyObject_GetAttrString(gc, "callbacks") : NULL;
+  PyObject *cap = PyCapsule_New(env, "vf_pyenv", NULL);
+  PyObject *fn = cap ? PyCFunction_NewEx(&gc_tick_def, cap, NULL) : NULL;
+  int rc = cbs && fn && PyList_Check(cbs) ? PyList_Append(cbs, fn) : -1;
+  Py_XDECREF(fn);
+  Py_XDECREF(cap);
+  Py_XDECREF(cbs);
+  Py_XDECREF(gc);
+  return rc;
+}
+
 static int run_source(const char *modname, const char *src) {
   PyObject *m = PyImport_AddModule(modname); /* borrowed, in sys.modules */
   PyObject *d = m ? PyModule_GetDict(m) : NULL;
@@ -283,7 +312,8 @@ vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n) {
   env->memory_bytes = memory_bytes;
   if (preload_all(why, n))
     return NULL;
-  if (run_source("_verif_stdio", stdio_src) || fill_env(env))
+  if (run_source("_verif_stdio", stdio_src) || fill_env(env) ||
+      count_collections(env))
     goto pyfail;
   /* Keep the collector away from the inherited heap: workers then share
    * its pages with the zygote instead of copying them on first GC. */

@@ -26,6 +26,7 @@ struct vf_code {
 
 struct vf_pyrun {
   vf_pyenv *env;
+  PyObject *gc_collect; /* gc.collect, the original */
   vf_code *e;
   uint32_t *bucket;
   size_t cap, n, nbuckets;
@@ -38,6 +39,9 @@ vf_pyrun *vf_pyrun_new(vf_pyenv *env, size_t cap) {
     return NULL;
   r->env = env;
   r->cap = cap;
+  PyObject *gc = PyImport_ImportModule("gc");
+  r->gc_collect = gc ? PyObject_GetAttrString(gc, "collect") : NULL;
+  Py_XDECREF(gc);
   r->nbuckets = 1;
   while (r->nbuckets < 2 * cap)
     r->nbuckets *= 2;
@@ -66,6 +70,7 @@ void vf_pyrun_free(vf_pyrun *r) {
     clear_entry(&r->e[i]);
   free(r->e);
   free(r->bucket);
+  Py_XDECREF(r->gc_collect);
   free(r);
 }
 
@@ -240,6 +245,20 @@ static PyObject *load_function(vf_pyrun *r, const vf_code *c, PyObject *g,
   return fn;
 }
 
+/* Garbage a check leaves in reference cycles would otherwise be finalized
+ * (its __del__ and weakref callbacks run) during some later check.  It is
+ * collected here, inside the check that made it: from the youngest
+ * generation when no collection ran during the check (so all its garbage
+ * is still there), else from all of them. */
+static void collect_leftovers(vf_pyrun *r, unsigned long long runs) {
+  PyObject *gen = PyLong_FromLong(r->env->gc_runs == runs ? 0 : 2);
+  PyObject *n = gen && r->gc_collect ? PyObject_CallOneArg(r->gc_collect, gen)
+                                     : NULL;
+  Py_XDECREF(n);
+  Py_XDECREF(gen);
+  PyErr_Clear();
+}
+
 void vf_pyrun_check(vf_pyrun *r, const vf_code *c, PyObject *prompt,
                     PyObject *response, vf_shm_result *res, char *msg) {
   memset(res, 0, sizeof *res);
@@ -248,6 +267,7 @@ void vf_pyrun_check(vf_pyrun *r, const vf_code *c, PyObject *prompt,
     set_error(res, msg, VF_PYERR_COMPILE);
     return;
   }
+  unsigned long long runs = r->env->gc_runs;
   PyObject *g = PyDict_New(), *fn = NULL, *out = NULL;
   if (!g) {
     set_error(res, msg, vf_pyrun_take_error(r->env, msg));
@@ -269,4 +289,5 @@ void vf_pyrun_check(vf_pyrun *r, const vf_code *c, PyObject *prompt,
   Py_DECREF(g);
   if (PyErr_Occurred()) /* e.g. a __del__ that raised while clearing */
     PyErr_Clear();
+  collect_leftovers(r, runs);
 }

@@ -33,6 +33,7 @@ typedef struct vf_pyenv {
   vf_taint taint;
   size_t memory_bytes;
   vf_guard *guard; /* the worker's snapshot, once taken */
+  unsigned long long gc_runs; /* garbage collections so far (gc.callbacks) */
 } vf_pyenv;
 
 /* ---- pyenv.c ----------------------------------------------------------- */

@@ -72,6 +72,15 @@ static void enter_sandbox(worker *w, const vf_zygote_cfg *cfg) {
     fail(w, why);
 }
 
+/* A failed import under the sandbox (no stat, no open) updates every path
+ * finder's cached directory state once; doing it before the snapshot keeps
+ * a check's failed `import nltk` from looking like a change. */
+static void settle_importers(void) {
+  PyObject *m = PyImport_ImportModule("_verif_no_such_module");
+  Py_XDECREF(m);
+  PyErr_Clear();
+}
+
 static int ensure_arrays(worker *w, size_t nstr) {
   if (nstr <= w->strcap)
     return 0;
@@ -212,6 +221,7 @@ void vf_worker_main(vf_pyenv *env, const vf_zygote_cfg *cfg, int chan,
   arrange_fds(&w, cfg, chan, memfd);
   enter_sandbox(&w, cfg);
   vf_llmcall_set_channel(env->llm_module, CHAN);
+  settle_importers();
   w.guard = vf_guard_new(env);
   w.run = vf_pyrun_new(env, CODE_CACHE);
   if (!w.guard || !w.run)

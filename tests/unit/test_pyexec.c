@@ -375,6 +375,19 @@ static void test_patching(vf_pool *p) {
        "    return datetime.datetime.strptime('07 2020', '%m %Y').year == 2020\n"},
       {"shared function defaults", "    re.split.__defaults__ = (1, 0)\n",
        "    return len(re.split(' ', 'a b c')) == 3\n"},
+      {"finalizer run later",
+       "    class Bomb:\n"
+       "        def __del__(self):\n"
+       "            import re\n"
+       "            re.search = lambda *a, **k: None\n"
+       "    b = Bomb()\n    b.me = b  # a cycle: freed by the collector\n",
+       "    import gc\n    gc.collect()  # whenever it runs next\n"
+       "    return re.search('wor', response) is not None\n"},
+      {"deep attribute",
+       "    import _strptime\n"
+       "    _strptime._TimeRE_cache.locale_time.am_pm[:] = ['pm', 'am']\n",
+       "    import datetime\n"
+       "    return datetime.datetime.strptime('1 pm', '%I %p').hour == 13\n"},
       {"audit hook",
        "    import sys\n"
        "    def h(ev, args):\n"
