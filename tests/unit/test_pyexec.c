@@ -286,10 +286,21 @@ static void test_exits_and_crashes(vf_pool *p) {
                VF_PYERR_CRASH, "worker crashed: exited with status 0");
   expect_error(p, "abort", code_of("    import os\n    os.abort()\n"),
                VF_PYERR_CRASH, "worker crashed: killed by signal 6");
+  expect_error(p, "garbage on the channel",
+               code_of("    import os, time\n    os.write(3, b'\\xff' * 64)\n"
+                       "    time.sleep(0.2)\n    return True\n"),
+               VF_PYERR_CRASH, "worker crashed");
+  expect_error(p, "forged DONE frame",
+               code_of("    import os, time\n"
+                       "    n = lambda v: v.to_bytes(4, 'little')\n"
+                       "    os.write(3, n(11) + n(176) + n(1) + n(0) + n(1) +"
+                       " n(0) + bytes(160))\n"
+                       "    time.sleep(0.2)\n    return True\n"),
+               VF_PYERR_CRASH, "worker crashed");
   vf_pool_get_stats(p, &after);
-  CHECKF(after.crashes == before.crashes + 3, "crash count %llu -> %llu",
+  CHECKF(after.crashes == before.crashes + 5, "crash count %llu -> %llu",
          before.crashes, after.crashes);
-  CHECKF(after.restarts >= before.restarts + 6, "restarts %llu -> %llu",
+  CHECKF(after.restarts >= before.restarts + 10, "restarts %llu -> %llu",
          before.restarts, after.restarts);
   check_processes(p, "crashes");
 }
