@@ -190,7 +190,8 @@ static uint32_t take_entry(vf_pyrun *r) {
   return best;
 }
 
-vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len) {
+vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len,
+                       int *compiled) {
   uint64_t h = hash_text(text, len);
   uint32_t *head = &r->bucket[h & (r->nbuckets - 1)];
   for (uint32_t i = *head; i != NO_ENTRY; i = r->e[i].next) {
@@ -203,6 +204,7 @@ vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len) {
   uint32_t i = take_entry(r);
   if (i == NO_ENTRY)
     return NULL;
+  *compiled = 1;
   vf_code *c = &r->e[i];
   *c = (vf_code){h, len, NULL, NULL, NULL, r->batch, *head};
   if (compile_into(r, c, text, len)) {

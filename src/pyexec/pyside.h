@@ -105,9 +105,11 @@ void vf_pyrun_free(vf_pyrun *r);
  * batch.  (A batch holds at most VF_BATCH_MAX distinct texts < cap.) */
 void vf_pyrun_begin_batch(vf_pyrun *r);
 
-/* The compiled entry for a text (compiling it on first sight; a text that
- * does not compile is cached with its error).  NULL only on out of memory. */
-vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len);
+/* The compiled entry for a text (compiling it on first sight, and then
+ * setting *compiled; a text that does not compile is cached with its
+ * error).  NULL only on out of memory. */
+vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len,
+                       int *compiled);
 
 /* Runs one check: exec the code into a fresh globals dict, call
  * check_following(prompt, response), take its truthiness; errors of every

@@ -103,35 +103,37 @@ static PyObject *string_at(worker *w, const vf_batch_view *v, uint32_t i) {
   return w->str[i];
 }
 
-/* Compiles every text first: compiling runs no check code, so whatever it
- * changes (warning registries) is folded into the snapshot. */
-static void compile_all(worker *w, const vf_batch_view *v) {
-  char why[200];
-  vf_pyrun_begin_batch(w->run);
-  for (uint32_t i = 0; i < v->hdr->ncheck; i++) {
-    uint32_t ci = v->checks[i].code;
-    if (!w->code[ci])
-      w->code[ci] = vf_pyrun_code(w->run, v->blob + v->strs[ci].off,
-                                  v->strs[ci].len);
-  }
-  if (vf_guard_dirty(w->guard, why, sizeof why) && vf_guard_refresh(w->guard))
+/* The compiled text of string i (compiled on first use, inside the check's
+ * time: a text that is slow to compile is that check's problem alone).
+ * Compiling runs no check code, so whatever it changes (warning
+ * registries) is folded into the snapshot. */
+static vf_code *code_at(worker *w, const vf_batch_view *v, uint32_t i) {
+  char why[160];
+  int fresh = 0;
+  if (!w->code[i])
+    w->code[i] = vf_pyrun_code(w->run, v->blob + v->strs[i].off,
+                               v->strs[i].len, &fresh);
+  if (fresh && vf_guard_dirty(w->guard, why, sizeof why) &&
+      vf_guard_refresh(w->guard))
     fail(w, "out of memory refreshing the state snapshot");
+  return w->code[i];
 }
 
 static void run_one(worker *w, const vf_batch_view *v, uint32_t i) {
   const vf_batch_check *c = &v->checks[i];
   vf_shm_result *res = &w->shm->res[i];
   char *msg = w->shm->msg[i];
+  vf_code *code = code_at(w, v, c->code);
   PyObject *p = string_at(w, v, c->prompt);
   PyObject *r = p ? string_at(w, v, c->response) : NULL;
-  if (!w->code[c->code]) {
+  if (!code) {
     snprintf(msg, VF_ERRMSG, "MemoryError: out of memory compiling");
     *res = (vf_shm_result){VF_PY_ERROR, VF_PYERR_LIMIT, (uint16_t)strlen(msg)};
   } else if (!r) {
     vf_pyerr_kind k = vf_pyrun_take_error(w->env, msg);
     *res = (vf_shm_result){VF_PY_ERROR, (uint8_t)k, (uint16_t)strlen(msg)};
   } else {
-    vf_pyrun_check(w->run, w->code[c->code], p, r, res, msg);
+    vf_pyrun_check(w->run, code, p, r, res, msg);
   }
 }
 
@@ -150,7 +152,7 @@ static int run_batch(worker *w, const vf_batch_view *v) {
     fail(w, "out of memory");
   memset(w->str, 0, v->hdr->nstr * sizeof *w->str);
   memset(w->code, 0, v->hdr->nstr * sizeof *w->code);
-  compile_all(w, v);
+  vf_pyrun_begin_batch(w->run);
   while (done < n && !retire) {
     atomic_store_explicit(&w->shm->cur_start_ns, vf_ipc_now_ns(),
                           memory_order_relaxed);
