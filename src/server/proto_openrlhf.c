@@ -3,8 +3,9 @@
  * {"query": [...], "prompts": [...], "labels": [...]} → {"rewards",
  * "scores", "extra_logs": {"hard", "soft", "errors"}}.  A query is the
  * prompt and the response decoded with special tokens: the response is
- * what follows the prompt, without chat-template end markers; a label is
- * the item's constraints in any format the scorer reads.  Items that could
+ * what follows the prompt, without chat-template end markers; the item's
+ * prompt is the prompt's last user turn (for the judge and the Python
+ * checks); a label is the constraints in any format the scorer reads.  Items that could
  * not be scored get --error-reward, a 1 in extra_logs.errors and an entry
  * in "errors"; queries that did not contain their prompt are in "notes".
  */
@@ -86,8 +87,14 @@ static char *build_item(vf_req *r, rl_req *q, size_t i, size_t *len) {
       json_string_value(qs), json_string_length(qs), json_string_value(p),
       json_string_length(p), o->strip_tokens, o->n_strip, &rlen, &note);
   q->notes[i] = (char)note;
-  char *item = resp ? vf_item_build(label, json_string_value(p),
-                                    json_string_length(p), resp, rlen, len)
+  size_t ib = 0, ie = 0; /* the instruction for the item: no template */
+  if (json_is_string(p))
+    vf_prompt_instruction(json_string_value(p), json_string_length(p), &ib, &ie);
+  char *item = resp ? vf_item_build(label,
+                                    json_is_string(p)
+                                        ? json_string_value(p) + ib
+                                        : NULL,
+                                    ie - ib, resp, rlen, len)
                     : NULL;
   free(resp);
   json_decref(label);

@@ -2,9 +2,9 @@
  * proto_slime.c: POST /reward, slime's remote reward model (--rm-type
  * remote_rm): {"prompt", "response", "label"} → {"reward", "hard", "soft",
  * "checks"}, with "error" (and --error-reward as the reward) when the item
- * could not be scored.  The prompt may be a string or a chat (the last
- * user message is the instruction); end markers are removed from the
- * response.
+ * could not be scored.  The prompt may be a string (a chat template's
+ * last user turn is taken) or a chat (its last user message); end markers
+ * are removed from the response.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -53,8 +53,13 @@ static char *build_item(vf_req *r, const json_t *body, size_t *len) {
                                          r->srv->o.strip_tokens,
                                          r->srv->o.n_strip)
                       : 0;
-  char *item = rtext ? vf_item_build(label, json_string_value(text),
-                                     json_string_length(text), rtext, rlen, len)
+  size_t ib = 0, ie = 0;
+  if (text)
+    vf_prompt_instruction(json_string_value(text), json_string_length(text),
+                          &ib, &ie);
+  char *item = rtext ? vf_item_build(label,
+                                     text ? json_string_value(text) + ib : NULL,
+                                     ie - ib, rtext, rlen, len)
                      : NULL;
   free(rtext);
   json_decref(label);

@@ -280,3 +280,47 @@ int vf_check_verdict(const json_t *chk) {
   }
   return -2;
 }
+
+/* ---- the instruction inside a chat-templated prompt ---------------------- */
+
+/* User-turn markers of common chat templates, and the end of the turn. */
+static const struct {
+  const char *open, *close;
+} user_turns[] = {
+    {"<|im_start|>user\n", "<|im_end|>"},                         /* ChatML */
+    {"<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>"}, /* Llama 3 */
+    {"<start_of_turn>user\n", "<end_of_turn>"},                   /* Gemma */
+    {"<\xEF\xBD\x9CUser\xEF\xBD\x9C>", "<\xEF\xBD\x9C" "Assistant\xEF\xBD\x9C>"}, /* DeepSeek */
+    {"<|user|>\n", "<|end|>"},                                    /* Phi-3 */
+    {"[INST]", "[/INST]"},                                        /* Mistral */
+};
+
+static const char *last_hit(const char *s, size_t len, const char *needle) {
+  size_t n = strlen(needle);
+  const char *last = NULL, *p = memmem(s, len, needle, n);
+  while (p) {
+    last = p;
+    p = memmem(p + n, len - (size_t)(p + n - s), needle, n);
+  }
+  return last;
+}
+
+void vf_prompt_instruction(const char *p, size_t len, size_t *b, size_t *e) {
+  *b = 0;
+  *e = len;
+  for (size_t k = 0; k < sizeof user_turns / sizeof user_turns[0]; k++) {
+    const char *open = last_hit(p, len, user_turns[k].open);
+    if (!open)
+      continue;
+    size_t from = (size_t)(open - p) + strlen(user_turns[k].open);
+    const char *close = memmem(p + from, len - from, user_turns[k].close,
+                               strlen(user_turns[k].close));
+    *b = from;
+    *e = close ? (size_t)(close - p) : len;
+    while (*b < *e && strchr(" \t\r\n", p[*b]))
+      (*b)++;
+    while (*e > *b && strchr(" \t\r\n", p[*e - 1]))
+      (*e)--;
+    return;
+  }
+}

@@ -252,6 +252,11 @@ int vf_check_verdict(const struct json_t *chk);
  * null for NaN and infinities). 0/-1. */
 int vf_json_num(vf_buf *b, double x);
 
+/* The instruction in a chat-templated prompt: the last user turn of a
+ * known template (ChatML, Llama 3, Gemma, DeepSeek, Phi-3, Mistral) as
+ * p[*b..*e), trimmed; the whole prompt when none is found. */
+void vf_prompt_instruction(const char *p, size_t len, size_t *b, size_t *e);
+
 /* Removes every occurrence of the end markers from s in place; returns the
  * new length. */
 size_t vf_strip_markers(char *s, size_t len, const char *const *extra,

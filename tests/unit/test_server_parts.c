@@ -67,6 +67,32 @@ static void test_query(void) {
   CHECK(vf_strip_markers(e, 0, NULL, 0) == 0);
 }
 
+static void check_instruction(const char *p, const char *want) {
+  size_t b, e;
+  vf_prompt_instruction(p, strlen(p), &b, &e);
+  CHECKF(e - b == strlen(want) && !memcmp(p + b, want, e - b),
+         "instruction of '%s': '%.*s', want '%s'", p, (int)(e - b), p + b, want);
+}
+
+static void test_instruction(void) {
+  check_instruction("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n"
+                    "Write two words.<|im_end|>\n<|im_start|>assistant\n",
+                    "Write two words.");
+  check_instruction("<|im_start|>user\nfirst<|im_end|><|im_start|>assistant\nok"
+                    "<|im_end|><|im_start|>user\n second turn \n<|im_end|>",
+                    "second turn");
+  check_instruction("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n"
+                    "Hi there<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+                    "Hi there");
+  check_instruction("<bos><start_of_turn>user\nG<end_of_turn>\n<start_of_turn>model\n", "G");
+  check_instruction("<s>[INST] Mistral says [/INST]", "Mistral says");
+  check_instruction("<\xEF\xBD\x9CUser\xEF\xBD\x9C>DS<\xEF\xBD\x9C"
+                    "Assistant\xEF\xBD\x9C>", "DS");
+  check_instruction("plain prompt", "plain prompt");
+  check_instruction("<|im_start|>user\nunclosed", "unclosed");
+  check_instruction("", "");
+}
+
 static void test_json_str(void) {
   vf_buf b = {0};
   const char in[] = "q\"b\\n\n\t\x01 é \xff end";
@@ -266,6 +292,7 @@ int main(void) {
   test_routes();
   test_spans();
   test_query();
+  test_instruction();
   test_json_str();
   test_records();
   test_labels();
