@@ -119,6 +119,24 @@ rw = [float(v) for v in out["rewards"]]
 check(rw == want, f"openrlhf rewards {rw}")
 check(set(out["extra_logs"]) == {"hard", "soft", "errors"} and [float(v) for v in out["extra_logs"]["errors"]] == [0.0] * (len(items) - 1) + [1.0], f"extra_logs {out['extra_logs']}")
 
+# the example converters: their rows go through the adapters unchanged
+import subprocess
+subprocess.run(["python3", "examples/verl/convert.py", "--input", T + "/items.jsonl", "--output", T + "/verl.jsonl"], check=True, capture_output=True)
+rows = [json.loads(l) for l in open(T + "/verl.jsonl")]
+got = verif_client.compute_score_batch([r["data_source"] for r in rows], [x["response"] for x in items],
+                                       [r["reward_model"]["ground_truth"] for r in rows], [r["extra_info"] for r in rows])
+check(got == want and rows[0]["prompt"] == [{"role": "user", "content": items[0]["prompt"]}], f"verl converter rows {got}")
+subprocess.run(["python3", "examples/openrlhf/convert.py", "--input", T + "/items.jsonl", "--output", T + "/orl.jsonl"], check=True, capture_output=True)
+rows = [json.loads(l) for l in open(T + "/orl.jsonl")]
+pre = ["<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n" % r["prompt"][0]["content"] for r in rows]
+out = orl.reward_func([p + x["response"] for p, x in zip(pre, items)], pre, [r["label"] for r in rows])
+check([float(v) for v in out["rewards"]] == want, f"openrlhf converter rows {out['rewards']}")
+bad = subprocess.run(["python3", "examples/verl/convert.py", "--input", "/dev/null", "--output", T + "/x"], capture_output=True)
+check(bad.returncode == 0, "empty input")
+open(T + "/bad.jsonl", "w").write('{"prompt": "p"}\n')
+bad = subprocess.run(["python3", "examples/openrlhf/convert.py", "--input", T + "/bad.jsonl", "--output", T + "/x"], capture_output=True, text=True)
+check(bad.returncode != 0 and "bad.jsonl:1" in bad.stderr, f"converter error: {bad.stderr}")
+
 # the token, and an unreachable server
 os.environ["VERIF_TOKEN"] = "wrong"
 try:
