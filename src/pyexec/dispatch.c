@@ -189,6 +189,10 @@ static void dying(vf_worker *w) {
 static void exited(vf_pool *p, vf_worker *w, const char *status) {
   int failed_start = w->state == W_STARTING ||
                      (w->state == W_DYING && w->seen_cur == INT32_MIN);
+  if (failed_start && !w->fail[0] && w->shm) { /* its FAIL frame may be unread */
+    memcpy(w->fail, w->shm->fail, sizeof w->fail);
+    w->fail[sizeof w->fail - 1] = '\0';
+  }
   settle(p, w, R_CRASH, status);
   gone(p, w, failed_start);
 }

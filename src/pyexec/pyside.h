@@ -121,6 +121,12 @@ void vf_pyrun_check(vf_pyrun *r, const vf_code *c, PyObject *prompt,
  * clears it, and returns its kind (LIMIT for MemoryError, which taints). */
 vf_pyerr_kind vf_pyrun_take_error(vf_pyenv *env, char *msg);
 
+/* ---- memcap.c ---------------------------------------------------------- */
+
+/* Caps the bytes CPython's raw allocator may hold (sanitizer builds, where
+ * RLIMIT_AS cannot); 0 or -1. */
+int vf_memcap_install(size_t limit);
+
 /* ---- worker.c ---------------------------------------------------------- */
 
 /* The worker process: sandbox, then serve batches on chan until EOF or

@@ -60,9 +60,30 @@ static void arrange_fds(worker *w, const vf_zygote_cfg *cfg, int chan,
     fail(w, "cannot map the result page");
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define VF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VF_ASAN 1
+#endif
+#endif
+
+/* Fault injection for the tests: VERIF_PYEXEC_FAULT=sandbox makes entering
+ * the sandbox fail, which must stop the worker (fail closed). */
+static int fault(const char *what) {
+  const char *f = getenv("VERIF_PYEXEC_FAULT");
+  return f && strcmp(f, what) == 0;
+}
+
 static void enter_sandbox(worker *w, const vf_zygote_cfg *cfg) {
   vf_sandbox_limits lim;
   char why[256];
+#ifdef VF_ASAN
+  if (vf_memcap_install(cfg->memory_bytes))
+    fail(w, "cannot cap Python's allocator");
+#endif
+  if (fault("sandbox"))
+    fail(w, "sandbox: fault injected (VERIF_PYEXEC_FAULT=sandbox)");
   vf_sandbox_defaults(&lim);
   lim.memory_bytes = cfg->memory_bytes;
   lim.cpu_seconds = VF_CPU_BACKSTOP;

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,8 +189,12 @@ static void test_loops_and_memory(vf_pool *p) {
                VF_PYERR_LIMIT, "MemoryError");
   expect_error(p, "memory bomb (growing)",
                code_of("    l = []\n    while True:\n"
-                       "        l.append(bytearray(10 ** 7))\n"),
+                       "        l.append(bytearray(10 ** 8))\n"),
                VF_PYERR_LIMIT, "MemoryError");
+  expect_error(p, "memory bomb (small blocks)",
+               code_of("    l = []\n    while True:\n"
+                       "        l.append('x' * 3000 + str(len(l)))\n"),
+               VF_PYERR_NONE, NULL); /* MemoryError, or the clock first */
   expect_error(p, "deep recursion",
                code_of("    def f(n):\n        return f(n + 1) + 1\n"
                        "    return f(0)\n"),
@@ -649,6 +654,61 @@ static void test_concurrent(vf_pool *p) {
   }
 }
 
+/* The mechanism alone, in a forked child: what it forbids fails with EPERM
+ * and what the worker needs still works. */
+static int sandboxed_child(int chan) {
+  vf_sandbox_limits lim;
+  char why[256];
+  vf_sandbox_defaults(&lim);
+  lim.memory_bytes = (size_t)256 << 20;
+  lim.channel_fd = chan;
+  if (vf_sandbox_enter(&lim, why, sizeof why))
+    return 10;
+  int bad = 0;
+  errno = 0;
+  bad |= (open("/etc/passwd", O_RDONLY) != -1 || errno != EPERM) << 0;
+  bad |= (socket(AF_INET, SOCK_STREAM, 0) != -1) << 1;
+  bad |= (fork() != -1) << 2;
+  bad |= (kill(getppid(), 0) != -1) << 3;
+  bad |= (write(chan, "ok", 2) != 2) << 4;
+  bad |= (malloc(1 << 20) == NULL) << 5;
+  bad |= (malloc((size_t)512 << 20) != NULL) << 6; /* over RLIMIT_AS */
+  return bad;
+}
+
+static void test_sandbox_mechanism(void) {
+  int pfd[2];
+  CHECK(pipe(pfd) == 0);
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(sandboxed_child(pfd[1]));
+  int status = 0;
+  char buf[4] = "";
+  CHECK(waitpid(pid, &status, 0) == pid);
+  CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+         "sandboxed child: status %d (bits of what went wrong)", status);
+  CHECK(read(pfd[0], buf, 2) == 2 && memcmp(buf, "ok", 2) == 0);
+  close(pfd[0]);
+  close(pfd[1]);
+}
+
+/* A worker that cannot enter its sandbox never runs anything, and the pool
+ * says why instead of starting without it. */
+static void test_fail_closed(void) {
+  vf_pool_opts o = {1, 0.5, 0, NULL, NULL};
+  vf_pool *p = NULL;
+  vf_error err;
+  setenv("VERIF_PYEXEC_FAULT", "sandbox", 1);
+  CHECK(vf_pool_new(&o, &p, &err) != VF_OK && p == NULL);
+  unsetenv("VERIF_PYEXEC_FAULT");
+  printf("  fail closed: %s\n", err.msg);
+  CHECKF(strstr(err.msg, "fault injected") != NULL, "fail closed: %s",
+         err.msg);
+  CHECKF(children_of(getpid()) == 0, "processes left by a failed pool");
+  if (p)
+    vf_pool_free(p);
+}
+
 static void test_policy_table(void) {
   size_t n;
   const vf_sb_rule *r = vf_sandbox_policy(&n);
@@ -669,6 +729,8 @@ int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "/tmp/verif-pyexec-XXXXXX");
   CHECK(mkdtemp(tmpdir) != NULL);
   test_policy_table();
+  test_sandbox_mechanism();
+  test_fail_closed();
   vf_pool_opts o = {2, 0.5, 512, NULL, NULL};
   vf_pool *p = NULL;
   vf_error err;
