@@ -180,7 +180,7 @@ static void test_loops_and_memory(vf_pool *p) {
   double t0 = seconds();
   expect_error(p, "infinite loop", code_of("    while True:\n        pass\n"),
                VF_PYERR_TIMEOUT, "timeout after 0.5 s");
-  CHECKF(seconds() - t0 < 1.0, "the 0.5 s limit took %.2f s to enforce",
+  CHECKF(seconds() - t0 < 1.5, "the 0.5 s limit took %.2f s to enforce",
          seconds() - t0);
   expect_error(p, "sleep", code_of("    import time\n    time.sleep(30)\n"),
                VF_PYERR_TIMEOUT, "timeout after 0.5 s");
@@ -189,7 +189,7 @@ static void test_loops_and_memory(vf_pool *p) {
                VF_PYERR_LIMIT, "MemoryError");
   expect_error(p, "memory bomb (growing)",
                code_of("    l = []\n    while True:\n"
-                       "        l.append(bytearray(10 ** 8))\n"),
+                       "        l.append(bytes(10 ** 8))\n"),
                VF_PYERR_LIMIT, "MemoryError");
   expect_error(p, "memory bomb (small blocks)",
                code_of("    l = []\n    while True:\n"
