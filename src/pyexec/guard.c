@@ -22,14 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_DICT, K_LIST, K_SET, K_CELL, K_VOLATILE } kind;
+typedef enum { K_DICT, K_LIST, K_SET, K_CELL, K_VOLATILE, K_ENUMMAP } kind;
 
 typedef struct ent {
   PyObject *obj; /* strong reference: never freed, never reused */
   uint64_t fp;
   uint32_t kind;
   uint32_t label;
-  PyObject *copy; /* K_VOLATILE: the contents at snapshot time */
+  PyObject *copy; /* K_VOLATILE: the contents at snapshot time;
+                     K_ENUMMAP: the enum class the map belongs to */
 } ent;
 
 /* An open-addressing set of object addresses. */
@@ -150,6 +151,7 @@ static uint64_t fingerprint(const PyObject *o, uint32_t k) {
   switch (k) {
   case K_DICT:
   case K_VOLATILE:
+  case K_ENUMMAP:
     return ((const PyDictObject *)o)->ma_version_tag;
   case K_LIST: {
     const PyListObject *l = (const PyListObject *)o;
@@ -182,12 +184,33 @@ static int same_contents(PyObject *d, PyObject *copy) {
   return 1;
 }
 
+/* An enum's _value2member_map_ grows when a new Flag combination is first
+ * made (re.I | re.M); it is right as long as every value is a member of
+ * the class whose _value_ is its key. */
+static int enum_map_valid(PyObject *d, PyObject *cls) {
+  PyObject *k, *v;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(d, &pos, &k, &v)) {
+    if (!PyObject_TypeCheck(v, (PyTypeObject *)cls))
+      return 0;
+    PyObject *val = PyObject_GetAttrString(v, "_value_");
+    int eq = val ? PyObject_RichCompareBool(val, k, Py_EQ) : -1;
+    Py_XDECREF(val);
+    if (eq != 1) {
+      PyErr_Clear();
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* ---- the snapshot -------------------------------------------------------- */
 
 /* Where a tracked object was found, for the message naming it. */
 typedef struct where {
   const char *mod;
-  PyObject *key; /* NULL: the module namespace itself */
+  PyObject *key;   /* NULL: the module namespace itself */
+  PyObject *owner; /* for K_ENUMMAP: the class */
 } where;
 
 static int add_label(vf_guard *g, const where *w) {
@@ -238,6 +261,9 @@ static int track(vf_guard *g, PyObject *o, uint32_t k, const where *w) {
     copy = PyDict_Copy(o);
     if (!copy)
       return -1;
+  } else if (k == K_ENUMMAP) {
+    copy = w->owner;
+    Py_INCREF(copy);
   }
   Py_INCREF(o);
   g->e[g->n++] = (ent){o, fingerprint(o, k), k, (uint32_t)label, copy};
@@ -278,19 +304,31 @@ static int walk_seq(vf_guard *g, PyObject *const *items, Py_ssize_t n,
   return 0;
 }
 
-/* A class namespace: its tag, and its functions as shared objects (their
- * __code__ / __defaults__ may not be swapped).  Class-level containers are
- * left alone: enum's member maps grow legitimately on first use. */
-static int walk_type(vf_guard *g, PyTypeObject *t, const where *w) {
+/* A class namespace: its tag, its functions as shared objects (their
+ * __code__ / __defaults__ may not be swapped), and the containers it holds
+ * (textwrap.TextWrapper.unicode_whitespace_trans...); an enum's value map,
+ * which grows legitimately, is validated instead. */
+static int walk_type(vf_guard *g, PyTypeObject *t, const where *w,
+                     int depth) {
   PyObject *k, *v;
   Py_ssize_t pos = 0;
   if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !t->tp_dict)
     return 0;
   if (track(g, t->tp_dict, K_DICT, w))
     return -1;
-  while (PyDict_Next(t->tp_dict, &pos, &k, &v))
-    if (PyFunction_Check(v) && ptrset_add(&g->shared, v) < 0)
+  while (PyDict_Next(t->tp_dict, &pos, &k, &v)) {
+    int rc = 0;
+    if (PyFunction_Check(v))
+      rc = ptrset_add(&g->shared, v) < 0;
+    else if (PyDict_CheckExact(v) && PyUnicode_Check(k) &&
+             PyUnicode_CompareWithASCIIString(k, "_value2member_map_") == 0) {
+      where e = {w->mod, w->key, (PyObject *)t};
+      rc = ptrset_add(&g->shared, v) < 0 || track(g, v, K_ENUMMAP, &e);
+    } else if (PyDict_Check(v) || PyList_CheckExact(v) || PySet_CheckExact(v))
+      rc = walk(g, v, w, depth + 1);
+    if (rc)
       return -1;
+  }
   return 0;
 }
 
@@ -348,7 +386,7 @@ static int walk(vf_guard *g, PyObject *v, const where *w, int depth) {
   if (PyTuple_CheckExact(v))
     return walk_seq(g, &PyTuple_GET_ITEM(v, 0), PyTuple_GET_SIZE(v), w, depth);
   if (PyType_Check(v))
-    return walk_type(g, (PyTypeObject *)v, w);
+    return walk_type(g, (PyTypeObject *)v, w, depth);
   if (PyFunction_Check(v))
     return walk_function(g, v, w, depth);
   return walk_instance(g, v, w, depth);
@@ -359,7 +397,7 @@ static int track_module(vf_guard *g, PyObject *name, PyObject *m) {
     return 0;
   PyObject *d = PyModule_GetDict(m), *k, *v;
   const char *mn = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
-  where w = {mn ? mn : "?", NULL};
+  where w = {mn ? mn : "?", NULL, NULL};
   Py_ssize_t pos = 0;
   if (!mn)
     PyErr_Clear();
@@ -388,7 +426,7 @@ static int mark_roots(vf_guard *g, PyObject *items) {
 static int collect(vf_guard *g) {
   PyObject *mods = PyImport_GetModuleDict();
   PyObject *items = PyDict_Items(mods);
-  where sm = {"sys.modules", NULL}, bi = {"builtins", NULL};
+  where sm = {"sys.modules", NULL, NULL}, bi = {"builtins", NULL, NULL};
   int rc = -1;
   if (!items || mark_roots(g, items) || track(g, mods, K_DICT, &sm) ||
       track(g, g->env->builtins, K_DICT, &bi))
@@ -415,7 +453,7 @@ static int index_entries(vf_guard *g) {
     return -1;
   for (size_t i = 0; i < g->n; i++) {
     const ent *e = &g->e[i];
-    if (e->kind == K_DICT || e->kind == K_VOLATILE)
+    if (e->kind == K_DICT || e->kind == K_VOLATILE || e->kind == K_ENUMMAP)
       g->tags[g->ntags++] = (tagref){
           &((const PyDictObject *)e->obj)->ma_version_tag, e->fp};
     else
@@ -477,12 +515,14 @@ int vf_guard_is_shared(const vf_guard *g, const PyObject *o) {
   return ptrset_has(&g->shared, o);
 }
 
-/* Is entry e unchanged (refreshing a volatile dict that changed back)? */
+/* Is entry e unchanged (refreshing a volatile dict that changed back, or an
+ * enum map that only grew right)? */
 static int unchanged(ent *e) {
   uint64_t fp = fingerprint(e->obj, e->kind);
   if (fp == e->fp)
     return 1;
-  if (e->kind != K_VOLATILE || !same_contents(e->obj, e->copy))
+  if (!(e->kind == K_VOLATILE && same_contents(e->obj, e->copy)) &&
+      !(e->kind == K_ENUMMAP && enum_map_valid(e->obj, e->copy)))
     return 0;
   e->fp = fp;
   return 1;

@@ -115,16 +115,29 @@ static struct {
   const char *module;
   PyMethodDef def;
 } wraps[] = {
+    WRAP("_abc", "_abc_register"), /* ABC.register(dict) changes isinstance */
     WRAP("_codecs", "register"),
+    WRAP("_codecs", "register_error"),
     WRAP("_codecs", "unregister"),
+    WRAP("_locale", "setlocale"), /* queries (no locale given) do not count */
     WRAP("gc", "disable"),
     WRAP("gc", "freeze"),
     WRAP("gc", "set_debug"),
     WRAP("gc", "set_threshold"),
+    WRAP("posix", "putenv"),
+    WRAP("posix", "unsetenv"),
+    WRAP("sys", "set_asyncgen_hooks"),
     WRAP("sys", "set_int_max_str_digits"),
     WRAP("sys", "setrecursionlimit"),
     WRAP("sys", "setswitchinterval"),
 };
+
+/* setlocale(category) and setlocale(category, None) only ask. */
+static int is_query(const char *name, PyObject *args, PyObject *kw) {
+  if (strcmp(name, "setlocale") != 0 || (kw && PyDict_GET_SIZE(kw)))
+    return 0;
+  return PyTuple_GET_SIZE(args) < 2 || PyTuple_GET_ITEM(args, 1) == Py_None;
+}
 
 /* Audit events after which the snapshot cannot vouch for the state:
  * function code/defaults and special type attributes swapped, tracing,
@@ -170,9 +183,9 @@ static int audit_hook(const char *event, PyObject *args, void *ud) {
 static PyObject *wrapped_call(PyObject *self, PyObject *args, PyObject *kw) {
   PyObject *orig = PyTuple_GET_ITEM(self, 0);
   vf_pyenv *env = PyCapsule_GetPointer(PyTuple_GET_ITEM(self, 2), "vf_pyenv");
-  if (env)
-    vf_pyenv_taint(env, "%s() changes interpreter-wide state",
-                   PyUnicode_AsUTF8(PyTuple_GET_ITEM(self, 1)));
+  const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(self, 1));
+  if (env && name && !is_query(name, args, kw))
+    vf_pyenv_taint(env, "%s() changes interpreter-wide state", name);
   return PyObject_Call(orig, args, kw);
 }
 

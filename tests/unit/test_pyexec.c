@@ -404,6 +404,22 @@ static void test_patching(vf_pool *p) {
        "    _strptime._TimeRE_cache.locale_time.am_pm[:] = ['pm', 'am']\n",
        "    import datetime\n"
        "    return datetime.datetime.strptime('1 pm', '%I %p').hour == 13\n"},
+      {"ABC registration",
+       "    import collections.abc\n"
+       "    collections.abc.Sequence.register(dict)\n",
+       "    import collections.abc\n"
+       "    return not isinstance({}, collections.abc.Sequence)\n"},
+      {"codec error handler",
+       "    import codecs\n"
+       "    codecs.register_error('namereplace', lambda e: ('X', e.end))\n",
+       "    return 'é'.encode('ascii', 'namereplace') != b'X'\n"},
+      {"class-level container",
+       "    import textwrap\n"
+       "    textwrap.TextWrapper.unicode_whitespace_trans[ord('a')] = 32\n",
+       "    import textwrap\n    return textwrap.wrap('a b', 80) == ['a b']\n"},
+      {"enum value map",
+       "    re.RegexFlag._value2member_map_[10] = re.RegexFlag.IGNORECASE\n",
+       "    return (re.I | re.M).value == 10\n"},
       {"audit hook",
        "    import sys\n"
        "    def h(ev, args):\n"
