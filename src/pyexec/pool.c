@@ -73,12 +73,11 @@ void vf_pool_finish(vf_pool *p, vf_job *j, uint32_t i, vf_py_verdict v,
   c->error_kind = v == VF_PY_ERROR ? k : VF_PYERR_NONE;
   snprintf(c->error, sizeof c->error, "%s", v == VF_PY_ERROR ? msg : "");
   p->stats.checks++;
-  if (v == VF_PY_ERROR)
+  if (v == VF_PY_ERROR) {
     p->stats.errors++;
-  if (k == VF_PYERR_TIMEOUT)
-    p->stats.timeouts++;
-  if (k == VF_PYERR_CRASH)
-    p->stats.crashes++;
+    p->stats.timeouts += k == VF_PYERR_TIMEOUT;
+    p->stats.crashes += k == VF_PYERR_CRASH;
+  }
   if (--j->remaining == 0)
     pthread_cond_signal(&j->cond);
 }

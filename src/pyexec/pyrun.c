@@ -135,7 +135,11 @@ vf_pyerr_kind vf_pyrun_take_error(vf_pyenv *env, char *msg) {
   const char *dot = strrchr(name, '.');
   int oom = t && PyErr_GivenExceptionMatches(t, PyExc_MemoryError);
   PyObject *b = oom ? NULL : exc_text(v); /* no allocation after OOM */
-  put_msg(msg, dot ? dot + 1 : name, b ? PyBytes_AS_STRING(b) : NULL);
+  char limit[64];
+  snprintf(limit, sizeof limit, "out of the sandbox's %zu MiB",
+           env ? env->memory_bytes >> 20 : 0);
+  put_msg(msg, dot ? dot + 1 : name,
+          b ? PyBytes_AS_STRING(b) : oom && env ? limit : NULL);
   Py_XDECREF(b);
   Py_XDECREF(t);
   Py_XDECREF(v);
