@@ -577,6 +577,18 @@ static void test_errors(vf_pool *p) {
          "import error: %s", c[6].error);
   CHECKF(c[7].verdict == VF_PY_TRUE, "empty strings: %d %s", c[7].verdict,
          c[7].error);
+  size_t big = (size_t)130 << 20; /* over a quarter of the 512 MiB sandbox */
+  char *huge = malloc(big + 1);
+  CHECK(huge != NULL);
+  if (!huge)
+    return;
+  memset(huge, 'a', big);
+  huge[big] = '\0';
+  vf_pycheck h[2] = {mk(canary, huge), mk(canary, "hello world")};
+  CHECK(vf_pool_run(p, h, 2, &err) == VF_OK);
+  CHECKF(h[0].error_kind == VF_PYERR_LIMIT && h[1].verdict == VF_PY_TRUE,
+         "huge response: %d %s; %d", h[0].error_kind, h[0].error, h[1].verdict);
+  free(huge);
 }
 
 static int judge(void *ud, const char *fn, const char *args, char **reply) {
