@@ -1,18 +1,19 @@
 /*
  * caches.c: the shared caches that legitimately change with every check and
  * so cannot be guarded by a version tag: re's compiled-pattern cache
- * (re._cache) and datetime.strptime's (_strptime._regex_cache).  A check
- * could plant a wrong compiled pattern under a right key, changing later
- * checks' verdicts, so whenever a cache changed, every entry not seen
- * before is recompiled from its key and compared (Pattern equality covers
- * pattern, flags and compiled code).  Entries already validated are kept,
- * with strong references, so their addresses cannot be reused.  Used by
- * guard.c after each check.
+ * (re._cache) and datetime.strptime's (_strptime._regex_cache).  Whenever
+ * one changed, every entry not validated before is recompiled from its key
+ * and compared.  Used by guard.c after each check.
  */
 #include "pyexec/pyside.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+/* Why: a check could plant a wrong compiled pattern under a right key,
+ * changing later checks' verdicts.  Pattern equality covers pattern, flags
+ * and compiled code.  Entries already validated are kept with strong
+ * references, so their addresses cannot be reused by other objects. */
 
 typedef struct pair {
   PyObject *k, *v;

@@ -3,24 +3,26 @@
  * pre-imports a worker snapshots all state a check could leave behind and,
  * after every check, compares; if anything differs the worker reports that
  * check's verdict and exits, to be replaced by a fresh fork of the zygote.
- *
- * Dicts are compared by their PEP 509 version tag (ma_version_tag, still in
- * CPython 3.11, changed by every mutation): builtins, sys.modules, every
- * module namespace, module-level dicts, class namespaces (tp_dict) of
- * module-level heap types, instance dicts of module-level objects and the
- * dicts and lists those hold, kwdefaults.  The tags alone miss in-place
- * changes of other containers and C state, so the guard also fingerprints
- * module-level lists and sets (items by address), closure cells and mutable
- * defaults of module-level functions; caches.c validates the pattern caches
- * entry by entry; and pyenv.c's audit hook and wrappers raise the taint
- * flag for what leaves no trace here (__code__/__defaults__ swaps on shared
- * functions, settrace, gc.get_referents walks, setrecursionlimit...).
+ * Called by worker.c after every check; pyenv.c's audit hook asks it which
+ * objects are shared.
  */
 #include "pyexec/pyside.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What is compared.  Dicts by their PEP 509 version tag (ma_version_tag,
+ * still in CPython 3.11, changed by every mutation): builtins, sys.modules,
+ * every module namespace, and, walking up to MAX_DEPTH from each module
+ * attribute, the dicts, instance dicts and class namespaces found.  The tags
+ * alone miss in-place changes of other containers and C state, so lists and
+ * sets are fingerprinted by their items' addresses, closure cells by their
+ * content; caches.c validates the pattern caches entry by entry; enum value
+ * maps and import-lock dicts are checked by content; and pyenv.c's audit
+ * hook and wrappers raise the taint flag for what leaves no trace here
+ * (__code__/__defaults__ swaps on shared functions, settrace, gc object
+ * walks, setrecursionlimit, codec and ABC registries...). */
 
 typedef enum { K_DICT, K_LIST, K_SET, K_CELL, K_VOLATILE, K_ENUMMAP } kind;
 

@@ -1,18 +1,19 @@
 /*
  * memcap.c: a byte budget on CPython's raw allocator, for sanitizer builds
- * only.  There RLIMIT_AS cannot do its job: ASan reserves terabytes of
- * address space up front and serves most mallocs from it, so only large
- * blocks need new mappings that the limit sees (sandbox.c sets it relative
- * to that reserve).  This wrapper counts what Python's raw domain (every
- * block over 512 bytes, and nothing else than pymalloc's own arenas, which
- * are mmaps and stay under RLIMIT_AS) holds, and refuses to go past the
- * budget, so a memory bomb still ends in MemoryError.  Normal builds never
- * install it.  Called by worker.c before the sandbox.
+ * only, where RLIMIT_AS cannot do its job.  Normal builds never install it.
+ * Called by worker.c before the sandbox.
  */
 #include "pyexec/pyside.h"
 
 #include <malloc.h>
 #include <stdlib.h>
+
+/* ASan reserves terabytes of address space up front and serves most
+ * mallocs from it, so only large blocks need new mappings that RLIMIT_AS
+ * sees (sandbox.c sets it relative to that reserve).  This wrapper counts
+ * what Python's raw domain holds (every block over 512 bytes; pymalloc's
+ * own arenas are mmaps and stay under RLIMIT_AS) and refuses to go past
+ * the budget, so a memory bomb still ends in MemoryError. */
 
 typedef struct memcap {
   PyMemAllocatorEx raw; /* the allocator being wrapped */

@@ -4,12 +4,6 @@
  * shared result page, and the helpers of ipc.c and batch.c.  The parent
  * (pool.c, dispatch.c) includes only this; the Python side (zygote.c,
  * worker.c, pyrun.c, guard.c, pyenv.c, llmcall.c) includes pyside.h too.
- *
- * Processes: caller --fork--> zygote (Python initialised once) --fork-->
- * workers.  Parent<->zygote: a SOCK_SEQPACKET pair carrying vf_zmsg, with a
- * new worker's fds (channel, result page memfd, pidfd) passed by
- * SCM_RIGHTS.  Parent<->worker: a SOCK_STREAM pair carrying frames
- * {u32 type, u32 len, payload}, plus the worker's shared result page.
  */
 #ifndef VF_PYEXEC_INT_H
 #define VF_PYEXEC_INT_H
@@ -21,6 +15,12 @@
 
 #include "pyexec/pyexec.h"
 #include "text/text.h"
+
+/* Processes: caller --fork--> zygote (Python initialised once) --fork-->
+ * workers.  Parent<->zygote: a SOCK_SEQPACKET pair carrying vf_zmsg, with a
+ * new worker's fds (channel, result page memfd, pidfd) passed by
+ * SCM_RIGHTS.  Parent<->worker: a SOCK_STREAM pair carrying frames
+ * {u32 type, u32 len, payload}, plus the worker's shared result page. */
 
 /* ---- limits ------------------------------------------------------------ */
 
