@@ -263,10 +263,10 @@ static void add_char(ngram_state *g, int32_t ch) {
     g->capitalword = true;
 }
 
-/* Detector._extract_ngrams: the ids of every 1-, 2- and 3-gram the model
- * holds, in text order, duplicates kept.  Returns the count. */
-static size_t extract_ngrams(const vf_langdetect *ld, const int32_t *cps,
-                             size_t n, uint32_t *ids) {
+/* Detector._extract_ngrams, first half: the key of every 1-, 2- and
+ * 3-gram in text order, duplicates kept.  Returns the count. */
+static size_t gram_keys(const vf_langdetect *ld, const int32_t *cps, size_t n,
+                        uint64_t *keys) {
   ngram_state g = {{' ', 0, 0}, 1, false};
   size_t count = 0;
   for (size_t i = 0; i < n; i++) {
@@ -277,9 +277,28 @@ static size_t extract_ngrams(const vf_langdetect *ld, const int32_t *cps,
       const int32_t *w = g.grams + g.n - k;
       if (k == 1 && w[0] == ' ')
         continue;
-      uint32_t id = vf_langdetect_gram_find(ld, vf_langdetect_gram_key(w, k));
+      keys[count++] = vf_langdetect_gram_key(w, k);
+    }
+  }
+  return count;
+}
+
+enum { AHEAD = 16 }; /* lookups in flight: the table is far bigger than L2 */
+
+/* Second half: the ids of the keys the model holds, in order.  Each key's
+ * home slot is prefetched AHEAD keys before it is probed. */
+static size_t find_grams(const vf_langdetect *ld, const uint64_t *keys,
+                         size_t n, uint32_t *ids) {
+  size_t home[AHEAD], count = 0;
+  for (size_t j = 0; j < n + AHEAD; j++) {
+    if (j >= AHEAD) { /* key j - AHEAD, whose slot in home j reuses */
+      uint32_t id = vf_langdetect_gram_probe(ld, keys[j - AHEAD], home[j % AHEAD]);
       if (id != UINT32_MAX)
         ids[count++] = id;
+    }
+    if (j < n) {
+      home[j % AHEAD] = vf_langdetect_gram_hash(keys[j], ld->mask);
+      __builtin_prefetch(&ld->keys[home[j % AHEAD]]);
     }
   }
   return count;
@@ -287,31 +306,144 @@ static size_t extract_ngrams(const vf_langdetect *ld, const int32_t *cps,
 
 /* ---- the trials --------------------------------------------------------- */
 
+/* ---- the random stream -------------------------------------------------
+ * Each detection replays the seeded generator from its start, so outputs
+ * are read by position: the model's precomputed ones, then more made here
+ * on demand.  Positions let a trial look ahead at its next picks (to
+ * prefetch their model entries) without consuming them. */
+
+typedef struct draws {
+  const vf_langdetect *ld;
+  uint32_t *more; /* outputs ld->ndraws, ld->ndraws + 1, ... */
+  size_t nmore, cap;
+  vf_pyrandom rng; /* makes more; copied from ld->after_draws when needed */
+  size_t pos;      /* the next output the detection consumes */
+  bool has_gauss, oom;
+  double gauss_next;
+} draws;
+
+/* Makes outputs up to position k; on ENOMEM sets oom (and draws 0s). */
+static bool extend(draws *d, size_t k) {
+  size_t need = k - d->ld->ndraws + 1;
+  if (need > d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 4 * VF_PYRANDOM_N;
+    cap = cap < need ? need : cap;
+    uint32_t *more = realloc(d->more, cap * sizeof *more);
+    if (!more) {
+      d->oom = true;
+      return false;
+    }
+    if (!d->more)
+      d->rng = d->ld->after_draws;
+    d->more = more, d->cap = cap;
+  }
+  while (d->nmore < need)
+    d->more[d->nmore++] = vf_pyrandom_u32(&d->rng);
+  return true;
+}
+
+static inline uint32_t draw_at(draws *d, size_t k) {
+  if (k < d->ld->ndraws)
+    return d->ld->draws[k];
+  if (k - d->ld->ndraws >= d->nmore && !extend(d, k))
+    return 0;
+  return d->more[k - d->ld->ndraws];
+}
+
+/* random.choice's index: _randbelow(n) read from position pos (n >= 1);
+ * *pos moves past the outputs it used. */
+static uint32_t below_at(draws *d, size_t *pos, uint32_t n) {
+  int shift = __builtin_clz(n); /* 32 - n.bit_length() */
+  uint32_t x = draw_at(d, (*pos)++) >> shift;
+  while (x >= n)
+    x = draw_at(d, (*pos)++) >> shift;
+  return x;
+}
+
+static double random_at(draws *d) {
+  uint32_t a = draw_at(d, d->pos++);
+  uint32_t b = draw_at(d, d->pos++);
+  return vf_pyrandom_double(a, b);
+}
+
+/* random.gauss(0.0, 1.0), consuming from d->pos. */
+static double gauss(draws *d) {
+  double z;
+  if (d->has_gauss) {
+    z = d->gauss_next;
+    d->has_gauss = false;
+  } else {
+    double u1 = random_at(d);
+    double u2 = random_at(d);
+    vf_pyrandom_box_muller(u1, u2, &z, &d->gauss_next);
+    d->has_gauss = true;
+  }
+  return vf_pyrandom_gauss_unit(z);
+}
+
+/* ---- the trials --------------------------------------------------------- */
+
+/* The element-wise loops get AVX2 copies where the compiler and the CPU
+ * have them: the same IEEE operations per element (no fma: -std=c17 keeps
+ * contraction off, and avx2 alone does not enable fma), four at a time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 /* Rows of language probabilities are padded to a multiple of 4 so that the
  * element-wise loops below compile to vector code; the padding stays 0 and
  * is never summed.  Each element still gets exactly Python's operations. */
 static size_t padded(size_t nl) { return (nl + 3) & ~(size_t)3; }
 
-/* Detector._update_lang_prob: prob[l] *= weight + p[w][l], where p is 0
- * (so the factor is exactly weight) for languages without the gram. */
-static void update_prob(const vf_langdetect *ld, double *restrict prob,
-                        double *restrict held, uint32_t gram, double weight,
-                        size_t npad) {
+/* Detector._update_lang_prob into a second row: next[l] = prob[l] *
+ * (weight + p[w][l]), where p is 0 (so the factor is exactly weight) for
+ * languages without the gram. */
+VECTOR_CLONES
+static void update_sparse(const vf_langdetect *ld, const double *restrict prob,
+                          double *restrict next, uint32_t gram, double weight,
+                          size_t npad) {
+  const uint8_t *restrict lang = ld->ent_lang;
+  const double *restrict p = ld->ent_p;
   uint32_t b = ld->gram_first[gram], e = ld->gram_first[gram + 1];
-  for (uint32_t k = b; k < e; k++)
-    held[k - b] = prob[ld->ent_lang[k]] * (weight + ld->ent_p[k]);
   for (size_t l = 0; l < npad; l += 4) {
-    prob[l] *= weight;
-    prob[l + 1] *= weight;
-    prob[l + 2] *= weight;
-    prob[l + 3] *= weight;
+    next[l] = prob[l] * weight;
+    next[l + 1] = prob[l + 1] * weight;
+    next[l + 2] = prob[l + 2] * weight;
+    next[l + 3] = prob[l + 3] * weight;
   }
   for (uint32_t k = b; k < e; k++)
-    prob[ld->ent_lang[k]] = held[k - b];
+    next[lang[k]] = prob[lang[k]] * (weight + p[k]);
+}
+
+/* The same from a dense row, where weight + 0.0 is exactly weight. */
+VECTOR_CLONES
+static void update_dense(const double *restrict row, const double *restrict prob,
+                         double *restrict next, double weight, size_t npad) {
+  for (size_t l = 0; l < npad; l += 4) {
+    next[l] = prob[l] * (weight + row[l]);
+    next[l + 1] = prob[l + 1] * (weight + row[l + 1]);
+    next[l + 2] = prob[l + 2] * (weight + row[l + 2]);
+    next[l + 3] = prob[l + 3] * (weight + row[l + 3]);
+  }
+}
+
+static void update_prob(const vf_langdetect *ld, const double *restrict prob,
+                        double *restrict next, uint32_t gram, double weight,
+                        size_t npad) {
+  uint16_t row = ld->dense_of[gram];
+  if (row)
+    update_dense(ld->dense + (row - 1) * ld->dense_width, prob, next, weight,
+                 npad);
+  else
+    update_sparse(ld, prob, next, gram, weight, npad);
 }
 
 /* Detector._normalize_prob: divides by the sum (added in language order)
  * and returns the largest probability. */
+VECTOR_CLONES
 static double normalize_prob(double *restrict prob, size_t nl, size_t npad) {
   double sum = 0.0, maxp = 0.0;
   for (size_t l = 0; l < nl; l++)
@@ -329,26 +461,72 @@ static double normalize_prob(double *restrict prob, size_t nl, size_t npad) {
   return maxp;
 }
 
-/* One trial of Detector._detect_block, added into langprob. */
-static void run_trial(const vf_langdetect *ld, vf_pyrandom *rng,
-                      const uint32_t *ids, size_t nids, double *langprob) {
-  double prob[VF_LD_MAX_LANGS] = {0}, held[VF_LD_MAX_LANGS];
+static void prefetch_first(const vf_langdetect *ld, uint32_t gram) {
+  __builtin_prefetch(&ld->gram_first[gram]);
+  __builtin_prefetch(&ld->dense_of[gram]);
+}
+
+/* The gram's dense row or entries: at most 8 lines of p, one or two of
+ * languages. */
+static void prefetch_entries(const vf_langdetect *ld, uint32_t gram) {
+  uint16_t row = ld->dense_of[gram];
+  if (row) {
+    const double *d = ld->dense + (row - 1) * ld->dense_width;
+    for (size_t l = 0; l < ld->dense_width; l += 8)
+      __builtin_prefetch(&d[l]);
+    return;
+  }
+  uint32_t b = ld->gram_first[gram], e = ld->gram_first[gram + 1];
+  for (uint32_t k = b; k < e; k += 8)
+    __builtin_prefetch(&ld->ent_p[k]);
+  __builtin_prefetch(&ld->ent_lang[b]);
+  __builtin_prefetch(&ld->ent_lang[e - 1]);
+}
+
+/* One pick ahead: the gram chosen and the stream position after it. */
+typedef struct pick {
+  uint32_t gram;
+  size_t end;
+} pick;
+
+static pick pick_at(draws *d, size_t pos, const uint32_t *ids, uint32_t n) {
+  uint32_t i = below_at(d, &pos, n);
+  return (pick){ids[i], pos};
+}
+
+/* One trial of Detector._detect_block, added into langprob.  The picks
+ * of the next two iterations are read ahead (their outputs are consumed
+ * only when their iteration comes) so their entries arrive in time. */
+static void run_trial(const vf_langdetect *ld, draws *d, const uint32_t *ids,
+                      size_t nids, double *langprob) {
+  double rows[2][VF_LD_MAX_LANGS] = {{0}};
+  double *prob = rows[0], *next = rows[1];
   size_t nl = ld->nlangs, npad = padded(nl);
   for (size_t l = 0; l < nl; l++)
     prob[l] = 1.0 / (double)nl;
   /* alpha = ALPHA_DEFAULT + gauss * ALPHA_WIDTH with two roundings, as in
    * Python: the volatile keeps -ffp-contract=fast builds from fusing them
    * into one fma.  (No other expression here has a fusable a * b + c.) */
-  volatile double spread = vf_pyrandom_gauss(rng) * ALPHA_WIDTH;
+  volatile double spread = gauss(d) * ALPHA_WIDTH;
   double alpha = ALPHA_DEFAULT + spread;
   double weight = alpha / BASE_FREQ;
+  uint32_t n = (uint32_t)nids;
+  pick p0 = pick_at(d, d->pos, ids, n), p1 = pick_at(d, p0.end, ids, n);
+  prefetch_entries(ld, p0.gram);
+  prefetch_first(ld, p1.gram);
   for (unsigned i = 0;; i++) {
-    uint32_t pick = vf_pyrandom_below(rng, (uint32_t)nids);
-    update_prob(ld, prob, held, ids[pick], weight, npad);
+    pick p2 = pick_at(d, p1.end, ids, n);
+    prefetch_first(ld, p2.gram);
+    prefetch_entries(ld, p1.gram);
+    update_prob(ld, prob, next, p0.gram, weight, npad);
+    double *t = prob;
+    prob = next, next = t;
     if (i % 5 == 0 && (normalize_prob(prob, nl, npad) > CONV_THRESHOLD ||
                        i >= ITERATION_LIMIT))
       break;
+    p0 = p1, p1 = p2;
   }
+  d->pos = p0.end;
   for (size_t l = 0; l < nl; l++)
     langprob[l] += prob[l] / N_TRIAL;
 }
@@ -367,13 +545,19 @@ static void pick_language(const vf_langdetect *ld, const double *langprob,
   memcpy(lang, code, strlen(code) + 1);
 }
 
-static void detect_block(const vf_langdetect *ld, const uint32_t *ids,
-                         size_t nids, char lang[8]) {
+/* Detector._detect_block after the n-grams; -1 on ENOMEM. */
+static int detect_block(const vf_langdetect *ld, const uint32_t *ids,
+                        size_t nids, char lang[8]) {
   double langprob[VF_LD_MAX_LANGS] = {0};
-  vf_pyrandom rng = ld->seeded; /* Detector: self.random.seed(self.seed) */
+  /* Detector: self.random.seed(self.seed), i.e. the stream from its start */
+  draws d = {.ld = ld};
   for (int t = 0; t < N_TRIAL; t++)
-    run_trial(ld, &rng, ids, nids, langprob);
+    run_trial(ld, &d, ids, nids, langprob);
+  free(d.more);
+  if (d.oom)
+    return -1;
   pick_language(ld, langprob, lang);
+  return 0;
 }
 
 /* ---- public -------------------------------------------------------------- */
@@ -383,10 +567,12 @@ int vf_langdetect_detect(const vf_langdetect *ld, const char *text, size_t len,
   int rc = -1;
   char *copy = NULL;
   size_t cap = len < MAX_TEXT_LENGTH ? len : MAX_TEXT_LENGTH;
-  /* cps (cap code points) then ids (3 per code point) */
-  int32_t *cps = malloc((cap ? cap : 1) * 4 * sizeof *cps);
-  if (!cps)
+  /* keys (3 per code point), then cps (cap) then ids (3 per code point) */
+  size_t per = sizeof(uint64_t) * 3 + sizeof(int32_t) + sizeof(uint32_t) * 3;
+  uint64_t *keys = malloc((cap ? cap : 1) * per);
+  if (!keys)
     goto done;
+  int32_t *cps = (int32_t *)(keys + 3 * cap);
   uint32_t *ids = (uint32_t *)(cps + cap);
   if (len && needs_removal(text, len)) {
     copy = malloc(len);
@@ -398,14 +584,12 @@ int vf_langdetect_detect(const vf_langdetect *ld, const char *text, size_t len,
     text = copy;
   }
   size_t n = clean_text(cps, append_text(ld, text, len, cps));
-  size_t nids = extract_ngrams(ld, cps, n, ids);
+  size_t nids = find_grams(ld, keys, gram_keys(ld, cps, n, keys), ids);
   rc = 1;
-  if (nids) {
-    detect_block(ld, ids, nids, lang);
-    rc = 0;
-  }
+  if (nids)
+    rc = detect_block(ld, ids, nids, lang);
 done:
   free(copy);
-  free(cps);
+  free(keys);
   return rc;
 }

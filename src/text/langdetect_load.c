@@ -108,6 +108,33 @@ static uint32_t *finish_keys(vf_langdetect *ld, const builder *b) {
   return slot_of;
 }
 
+/* Dense rows (p, or 0.0 for a language without the gram, padded to a
+ * multiple of 4) for the grams held by at least VF_LD_DENSE_MIN languages:
+ * the common ones, which detection updates most and fastest this way. */
+static int make_dense(vf_langdetect *ld) {
+  size_t width = (ld->nlangs + 3) & ~(size_t)3, rows = 0;
+  ld->dense_of = calloc(ld->mask + 1, sizeof *ld->dense_of);
+  if (!ld->dense_of)
+    return -1;
+  for (size_t g = 0; g <= ld->mask; g++)
+    rows += ld->gram_first[g + 1] - ld->gram_first[g] >= VF_LD_DENSE_MIN;
+  ld->dense = calloc(rows ? rows * width : 1, sizeof *ld->dense);
+  if (!ld->dense || rows >= UINT16_MAX)
+    return -1;
+  size_t r = 0;
+  for (size_t g = 0; g <= ld->mask; g++) {
+    uint32_t b = ld->gram_first[g], e = ld->gram_first[g + 1];
+    if (e - b < VF_LD_DENSE_MIN)
+      continue;
+    for (uint32_t k = b; k < e; k++)
+      ld->dense[r * width + ld->ent_lang[k]] = ld->ent_p[k];
+    ld->dense_of[g] = (uint16_t)++r;
+  }
+  ld->ndense = rows;
+  ld->dense_width = width;
+  return 0;
+}
+
 /* Counting sort of the triples by slot; stable, so each gram's languages
  * stay in load order, which is language order. */
 static int finish_entries(vf_langdetect *ld, const builder *b) {
@@ -308,7 +335,7 @@ static vf_status load_profiles(vf_langdetect *ld, const char *dir,
     else
       st = load_profile(ld, &b, path.data, err);
   }
-  if (st == VF_OK && finish_entries(ld, &b) != 0)
+  if (st == VF_OK && (finish_entries(ld, &b) != 0 || make_dense(ld) != 0))
     st = vf_set_error(err, VF_ENOMEM, "%s: out of memory", dir);
   free(b.t);
   free(b.slots);
@@ -516,6 +543,19 @@ done:
   return st;
 }
 
+/* The seeded generator's first VF_LD_DRAWS outputs, shared by every
+ * detection, and the generator state after them. */
+static int make_draws(vf_langdetect *ld) {
+  ld->draws = malloc(VF_LD_DRAWS * sizeof *ld->draws);
+  if (!ld->draws)
+    return -1;
+  ld->after_draws = ld->seeded;
+  for (size_t i = 0; i < VF_LD_DRAWS; i++)
+    ld->draws[i] = vf_pyrandom_u32(&ld->after_draws);
+  ld->ndraws = VF_LD_DRAWS;
+  return 0;
+}
+
 /* ---- public -------------------------------------------------------------- */
 
 vf_status vf_langdetect_load(const char *dir, vf_langdetect **out,
@@ -528,6 +568,8 @@ vf_status vf_langdetect_load(const char *dir, vf_langdetect **out,
   if (st == VF_OK)
     st = load_profiles(ld, dir, err);
   vf_pyrandom_seed_u64(&ld->seeded, 0); /* DetectorFactory.seed = 0 */
+  if (st == VF_OK && make_draws(ld))
+    st = vf_set_error(err, VF_ENOMEM, "out of memory");
   if (st != VF_OK) {
     vf_langdetect_free(ld);
     return st;
@@ -543,6 +585,9 @@ void vf_langdetect_free(vf_langdetect *ld) {
   free(ld->gram_first);
   free(ld->ent_lang);
   free(ld->ent_p);
+  free(ld->draws);
+  free(ld->dense);
+  free(ld->dense_of);
   free(ld);
 }
 
@@ -555,5 +600,8 @@ const char *vf_langdetect_lang(const vf_langdetect *ld, size_t i) {
 size_t vf_langdetect_footprint(const vf_langdetect *ld) {
   return sizeof *ld + (ld->mask + 1) * sizeof *ld->keys +
          (ld->mask + 2) * sizeof *ld->gram_first +
-         ld->nentries * (sizeof *ld->ent_lang + sizeof *ld->ent_p);
+         ld->nentries * (sizeof *ld->ent_lang + sizeof *ld->ent_p) +
+         ld->ndraws * sizeof *ld->draws +
+         (ld->mask + 1) * sizeof *ld->dense_of +
+         ld->ndense * ld->dense_width * sizeof *ld->dense;
 }

@@ -21,6 +21,8 @@
 #define VF_LD_VI_ALPHA_MAX 32
 #define VF_LD_VI_MARKS 5 /* U+0300, U+0301, U+0303, U+0309, U+0323 */
 #define VF_LD_LATIN1_MAX 8
+#define VF_LD_DENSE_MIN 12 /* languages a gram needs for a dense row */
+#define VF_LD_DRAWS (16 * VF_PYRANDOM_N) /* outputs made at load time */
 
 struct vf_langdetect {
   size_t nlangs;
@@ -36,7 +38,18 @@ struct vf_langdetect {
   uint8_t *ent_lang;    /* ascending within a gram */
   double *ent_p;
   size_t nentries;
+  /* The same p as dense rows for the grams most languages hold: row
+   * dense_of[slot] - 1 (0: none) starts at dense + row * dense_width. */
+  uint16_t *dense_of;
+  double *dense;
+  size_t ndense, dense_width;
   vf_pyrandom seeded; /* the generator right after random.seed(0) */
+  /* Every detection replays the same seeded stream, so its first outputs
+   * are made once at load time; after_draws is the generator that follows
+   * them, for the rare detection that needs more. */
+  uint32_t *draws;
+  size_t ndraws;
+  vf_pyrandom after_draws;
 
   /* normalisation tables from messages.properties */
   uint16_t cjk[VF_LD_CJK_HI - VF_LD_CJK_LO + 1]; /* 0: unchanged */
@@ -67,11 +80,11 @@ static inline size_t vf_langdetect_gram_hash(uint64_t key, size_t mask) {
   return (size_t)h & mask;
 }
 
-/* The gram's id (its slot), or UINT32_MAX when the model lacks it. */
-static inline uint32_t vf_langdetect_gram_find(const struct vf_langdetect *ld,
-                                               uint64_t key) {
-  for (size_t i = vf_langdetect_gram_hash(key, ld->mask);;
-       i = (i + 1) & ld->mask) {
+/* The gram's id (its slot), or UINT32_MAX when the model lacks it; the
+ * probe starts at home, the key's hash slot. */
+static inline uint32_t vf_langdetect_gram_probe(const struct vf_langdetect *ld,
+                                                uint64_t key, size_t home) {
+  for (size_t i = home;; i = (i + 1) & ld->mask) {
     if (ld->keys[i] == key)
       return (uint32_t)i;
     if (ld->keys[i] == 0)

@@ -90,10 +90,23 @@ uint32_t vf_pyrandom_u32(vf_pyrandom *r) {
 
 /* a * 2**26 + b is exact (below 2**53), so contracting it into an fma
  * cannot change the result. */
+double vf_pyrandom_double(uint32_t a, uint32_t b) {
+  return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) *
+         (1.0 / 9007199254740992.0);
+}
+
 double vf_pyrandom_random(vf_pyrandom *r) {
-  uint32_t a = vf_pyrandom_u32(r) >> 5;
-  uint32_t b = vf_pyrandom_u32(r) >> 6;
-  return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+  uint32_t a = vf_pyrandom_u32(r);
+  uint32_t b = vf_pyrandom_u32(r);
+  return vf_pyrandom_double(a, b);
+}
+
+void vf_pyrandom_box_muller(double u1, double u2, double *now, double *next) {
+  const double twopi = 2.0 * 3.141592653589793;
+  double x2pi = u1 * twopi;
+  double g2rad = sqrt(-2.0 * log(1.0 - u2));
+  *now = cos(x2pi) * g2rad;
+  *next = sin(x2pi) * g2rad;
 }
 
 double vf_pyrandom_gauss(vf_pyrandom *r) {
@@ -102,16 +115,12 @@ double vf_pyrandom_gauss(vf_pyrandom *r) {
     z = r->gauss_next;
     r->has_gauss = false;
   } else {
-    const double twopi = 2.0 * 3.141592653589793;
-    double x2pi = vf_pyrandom_random(r) * twopi;
-    double g2rad = sqrt(-2.0 * log(1.0 - vf_pyrandom_random(r)));
-    z = cos(x2pi) * g2rad;
-    r->gauss_next = sin(x2pi) * g2rad;
+    double u1 = vf_pyrandom_random(r);
+    double u2 = vf_pyrandom_random(r);
+    vf_pyrandom_box_muller(u1, u2, &z, &r->gauss_next);
     r->has_gauss = true;
   }
-  /* mu + z * sigma with mu = 0.0, sigma = 1.0, kept literal. */
-  double scaled = z * 1.0;
-  return 0.0 + scaled;
+  return vf_pyrandom_gauss_unit(z);
 }
 
 uint32_t vf_pyrandom_below(vf_pyrandom *r, uint32_t n) {

@@ -38,6 +38,20 @@ double vf_pyrandom_random(vf_pyrandom *r);
 /* random.gauss(0.0, 1.0), with CPython's cached second value. */
 double vf_pyrandom_gauss(vf_pyrandom *r);
 
+/* random.random() from two consecutive outputs a then b (what
+ * vf_pyrandom_random() draws), for callers that read outputs by position. */
+double vf_pyrandom_double(uint32_t a, uint32_t b);
+
+/* gauss()'s Box-Muller step from two consecutive random() values u1 then
+ * u2: *now is the value gauss() returns, *next the one it caches. */
+void vf_pyrandom_box_muller(double u1, double u2, double *now, double *next);
+
+/* gauss(0.0, 1.0)'s mu + z * sigma, kept literal (it turns -0.0 into 0.0). */
+static inline double vf_pyrandom_gauss_unit(double z) {
+  double scaled = z * 1.0;
+  return 0.0 + scaled;
+}
+
 /* random._randbelow(n) for 1 <= n < 2**32: getrandbits(n.bit_length()),
  * drawn again while >= n.  This is what random.choice(seq) indexes with. */
 uint32_t vf_pyrandom_below(vf_pyrandom *r, uint32_t n);
