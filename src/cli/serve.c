@@ -41,7 +41,10 @@ static const char help[] =
     "An OpenRLHF query is prompt + response: the response is what follows\n"
     "the prompt (found as a prefix, else inside the query, else the whole\n"
     "query, noted in \"notes\"), without the end markers <|im_end|>,\n"
-    "<|eot_id|>, <|endoftext|>, </s> (and each --strip-token).\n\n"
+    "<|eot_id|>, <|endoftext|>, </s> (and each --strip-token).  The\n"
+    "instruction the judge and the [rule] functions see is the label's\n"
+    "\"prompt\" if it has one, else the prompt's last user turn (ChatML,\n"
+    "Llama 3, Gemma, DeepSeek, Phi-3 and Mistral templates are recognised).\n\n"
     "server options:\n"
     "  --host H             address to bind (default 127.0.0.1)\n"
     "  --port N             port (default 8765; 0 picks a free one); prints\n"
@@ -334,7 +337,9 @@ static int serve(opts *o, vf_engine *e, const sigset_t *stop) {
     cli_error(&err);
     return EXIT_ERROR;
   }
-  printf("listening on http://%s:%d\n", o->so.host, vf_server_port(s));
+  int v6 = strchr(o->so.host, ':') != NULL; /* a literal IPv6 address */
+  printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->so.host,
+         v6 ? "]" : "", vf_server_port(s));
   fflush(stdout);
   int sig = 0;
   sigwait(stop, &sig);

@@ -165,11 +165,13 @@ static int render_requests(vf_metrics *m, vf_buf *o) {
   for (int ep = 0; ep < VF_EP_COUNT; ep++)
     for (size_t c = 0; c <= NCODES; c++) {
       unsigned long long n = get(&m->requests[ep][c]);
-      if (n || (c == 0 && ep < VF_EP_HEALTHZ))
-        rc |= vf_buf_printf(o, "verif_http_requests_total{endpoint=\"%s\","
-                               "code=\"%s%d\"} %llu\n",
-                            ep_names[ep], c < NCODES ? "" : "other",
-                            c < NCODES ? codes[c] : 0, n);
+      if (!n && !(c == 0 && ep < VF_EP_HEALTHZ))
+        continue;
+      char code[8];
+      snprintf(code, sizeof code, "%d", c < NCODES ? codes[c] : 0);
+      rc |= vf_buf_printf(o, "verif_http_requests_total{endpoint=\"%s\","
+                             "code=\"%s\"} %llu\n",
+                          ep_names[ep], c < NCODES ? code : "other", n);
     }
   return rc;
 }

@@ -90,7 +90,7 @@ static char *build_item(vf_req *r, rl_req *q, size_t i, size_t *len) {
   size_t ib = 0, ie = 0; /* the instruction for the item: no template */
   if (json_is_string(p))
     vf_prompt_instruction(json_string_value(p), json_string_length(p), &ib, &ie);
-  char *item = resp ? vf_item_build(label,
+  char *item = resp ? vf_item_build(label, json_array_get(q->labels, i),
                                     json_is_string(p)
                                         ? json_string_value(p) + ib
                                         : NULL,

@@ -57,7 +57,7 @@ static char *build_item(vf_req *r, const json_t *body, size_t *len) {
   if (text)
     vf_prompt_instruction(json_string_value(text), json_string_length(text),
                           &ib, &ie);
-  char *item = rtext ? vf_item_build(label,
+  char *item = rtext ? vf_item_build(label, json_object_get(body, "label"),
                                      text ? json_string_value(text) + ib : NULL,
                                      ie - ib, rtext, rlen, len)
                      : NULL;

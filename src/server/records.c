@@ -242,8 +242,39 @@ json_t *vf_label_parse(const json_t *label, char *why, size_t size) {
   return obj;
 }
 
-char *vf_item_build(json_t *label, const char *prompt, size_t plen,
-                    const char *resp, size_t rlen, size_t *len) {
+/* The item spliced from the label's own text (orig, a JSON string holding
+ * the object): "prompt" and "response" go first, the label's members
+ * follow as the client wrote them.  NULL when out of memory. */
+static char *splice(const json_t *orig, const json_t *label, const char *prompt,
+                    size_t plen, const char *resp, size_t rlen, size_t *len) {
+  const char *t = json_string_value(orig);
+  size_t tl = json_string_length(orig), i = 0;
+  while (i < tl && t[i] != '{')
+    i++; /* only whitespace comes before it: jansson took it as an object */
+  vf_buf b = {0};
+  int rc = vf_buf_reserve(&b, tl + plen + rlen + 64) || vf_buf_putc(&b, '{');
+  if (!rc && prompt && !json_object_get(label, "prompt"))
+    rc = vf_buf_append(&b, "\"prompt\":", 9) || vf_json_str(&b, prompt, plen) ||
+         vf_buf_putc(&b, ',');
+  rc = rc || vf_buf_append(&b, "\"response\":", 11) ||
+       vf_json_str(&b, resp, rlen);
+  if (!rc && json_object_size(label))
+    rc = vf_buf_putc(&b, ',') || vf_buf_append(&b, t + i + 1, tl - i - 1);
+  else if (!rc)
+    rc = vf_buf_putc(&b, '}');
+  if (rc) {
+    vf_buf_free(&b);
+    return NULL;
+  }
+  *len = b.len;
+  return b.data;
+}
+
+char *vf_item_build(json_t *label, const json_t *orig, const char *prompt,
+                    size_t plen, const char *resp, size_t rlen, size_t *len) {
+  if (json_is_string(orig) && !json_object_get(label, "response") &&
+      !json_object_get(label, "responses"))
+    return splice(orig, label, prompt, plen, resp, rlen, len);
   if (prompt && !json_object_get(label, "prompt") &&
       json_object_set_new(label, "prompt", json_stringn(prompt, plen)))
     return NULL;

@@ -240,9 +240,12 @@ struct json_t *vf_label_parse(const struct json_t *label, char *why,
 
 /* The item text: the label with "prompt" (unless it has one, a string or
  * a verl chat; prompt NULL: none) and "response" set, "responses"
- * removed.  NULL: out of memory. */
-char *vf_item_build(struct json_t *label, const char *prompt, size_t plen,
-                    const char *resp, size_t rlen, size_t *len);
+ * removed.  label is the parsed label, orig the request's value (when a
+ * JSON string, the item is spliced from its text rather than re-encoded).
+ * NULL: out of memory. */
+char *vf_item_build(struct json_t *label, const struct json_t *orig,
+                    const char *prompt, size_t plen, const char *resp,
+                    size_t rlen, size_t *len);
 
 /* A check's verdict in a record's "checks": 1 pass, 0 fail, -1 error,
  * -2 none (not run). */

@@ -123,6 +123,52 @@ static json_t *call_json(int port, const char *path, const char *body,
   return v;
 }
 
+/* A body sent in chunks (no Content-Length): text repeated times. */
+typedef struct upload {
+  const char *text;
+  int left;
+  size_t off;
+} upload;
+
+static size_t on_read(char *buf, size_t sz, size_t n, void *ud) {
+  upload *u = ud;
+  size_t len = strlen(u->text);
+  if (!u->left)
+    return 0;
+  size_t k = len - u->off < sz * n ? len - u->off : sz * n;
+  memcpy(buf, u->text + u->off, k);
+  u->off += k;
+  if (u->off == len)
+    u->off = 0, u->left--;
+  return k;
+}
+
+static resp chunked(int port, const char *text, int times, const char *token) {
+  resp r = {0};
+  upload u = {text, times, 0};
+  char url[128], auth[128];
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+  h = curl_slist_append(h, auth);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/score", port);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(c, CURLOPT_READDATA, &u);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  if (curl_easy_perform(c) == CURLE_OK)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  if (!r.body.data)
+    vf_buf_append(&r.body, "", 0);
+  return r;
+}
+
 static vf_server *start(vf_server_opts *o, atomic_int *calls) {
   vf_server *s = NULL;
   vf_error err = {0};
@@ -318,6 +364,13 @@ static void test_token_and_limits(void) {
   r = call(port, "/v1/score", big, "s3cret");
   CHECKF(r.status == 413 && strstr(r.body.data, "--max-body"), "413: %ld %s",
          r.status, r.body.data);
+  vf_buf_free(&r.body);
+  r = chunked(port, "{\"items\":[]}", 1, "s3cret"); /* within the limit */
+  CHECKF(r.status == 200, "chunked upload: %ld %s", r.status, r.body.data);
+  vf_buf_free(&r.body);
+  r = chunked(port, "{\"items\":[]}", 20, "s3cret"); /* 240 bytes, no length */
+  CHECKF(r.status == 413 && strstr(r.body.data, "--max-body"),
+         "chunked upload over the limit: %ld %s", r.status, r.body.data);
   vf_buf_free(&r.body);
   CHECK(vf_server_free(s, 5) == 0);
 }

@@ -150,7 +150,7 @@ static void test_labels(void) {
                           "\"responses\":[\"x\"]}");
   json_t *l = vf_label_parse(s, why, sizeof why);
   size_t len = 0;
-  char *item = l ? vf_item_build(l, "P", 1, "R", 1, &len) : NULL;
+  char *item = l ? vf_item_build(l, s, "P", 1, "R", 1, &len) : NULL;
   json_t *it = item ? json_loads(item, 0, NULL) : NULL;
   CHECK(it && !strcmp(json_string_value(json_object_get(it, "prompt")), "P") &&
         !strcmp(json_string_value(json_object_get(it, "response")), "R") &&
@@ -162,7 +162,7 @@ static void test_labels(void) {
   /* a label with its own prompt keeps it */
   json_t *o = json_pack("{s:s, s:[s]}", "prompt", "clean", "checkers", "[llm] x");
   l = vf_label_parse(o, why, sizeof why);
-  item = vf_item_build(l, "templated", 9, "R", 1, &len);
+  item = vf_item_build(l, o, "templated", 9, "R", 1, &len);
   CHECK(item && strstr(item, "\"prompt\":\"clean\"") && !strstr(item, "templated"));
   free(item);
   json_decref(l);
@@ -171,11 +171,32 @@ static void test_labels(void) {
   o = json_pack("{s:[{s:s, s:s}], s:{s:s}}", "prompt", "role", "user", "content",
                 "hi", "reward_model", "ground_truth", "{}");
   l = vf_label_parse(o, why, sizeof why);
-  item = vf_item_build(l, "templated", 9, "R", 1, &len);
+  item = vf_item_build(l, o, "templated", 9, "R", 1, &len);
   CHECK(item && strstr(item, "\"content\":\"hi\"") && !strstr(item, "templated"));
   free(item);
   json_decref(l);
   json_decref(o);
+  /* labels given as JSON text are spliced, not re-encoded: same item */
+  static const char *const texts[] = {
+      " {\"instruction_id_list\": [\"a\"], \"kwargs\": [{\"x\": 1.50}]} ", "{}",
+      "{\"prompt\":\"own\",\"checkers\":[\"[rule] \\u00e9\"]}"};
+  for (size_t k = 0; k < 3; k++) {
+    s = json_string(texts[k]);
+    l = vf_label_parse(s, why, sizeof why);
+    json_t *copy = json_deep_copy(l);
+    item = vf_item_build(l, s, "P \"q\"", 5, "R\n", 2, &len);
+    json_t *got = item ? json_loads(item, 0, NULL) : NULL;
+    json_object_set_new(copy, "response", json_string("R\n"));
+    if (!json_object_get(copy, "prompt"))
+      json_object_set_new(copy, "prompt", json_string("P \"q\""));
+    CHECKF(got && json_equal(got, copy) && len == strlen(item),
+           "spliced item of %s: %s", texts[k], item ? item : "(null)");
+    json_decref(got);
+    json_decref(copy);
+    json_decref(l);
+    json_decref(s);
+    free(item);
+  }
   s = json_string("[1,2]");
   CHECK(!vf_label_parse(s, why, sizeof why) && strstr(why, "an array"));
   json_decref(s);
