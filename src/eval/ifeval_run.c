@@ -295,28 +295,51 @@ static void print_report(FILE *f, const char *path, score *s) {
 
 /* ---- output lines ---------------------------------------------------------- */
 
-static int write_result(vf_buf *b, const vf_prompt *p, const entry *e,
-                        const unsigned char *ok) {
+/* Appends a NUL-terminated string (a literal, mostly). */
+static int put_str(vf_buf *b, const char *s) {
+  return vf_buf_append(b, s, strlen(s));
+}
+
+/* The head of an output line: the verdict fields, up to the ']' that
+ * closes follow_instruction_list. */
+static int write_head(vf_buf *b, size_t k, const unsigned char *ok) {
   bool all = true;
-  for (size_t i = 0; i < vf_prompt_count(p); i++)
+  for (size_t i = 0; i < k; i++)
     all = all && ok[i];
-  int rc = vf_buf_printf(b, "{\"follow_all_instructions\": %s, "
-                            "\"follow_instruction_list\": [",
-                         all ? "true" : "false");
-  for (size_t i = 0; i < vf_prompt_count(p) && !rc; i++)
-    rc = vf_buf_printf(b, "%s%s", i ? ", " : "", ok[i] ? "true" : "false");
-  rc = rc || vf_buf_append(b, "], \"instruction_id_list\": [", 27);
+  int rc = put_str(b, "{\"follow_all_instructions\": ") ||
+           (all ? put_str(b, "true") : put_str(b, "false")) ||
+           put_str(b, ", \"follow_instruction_list\": [");
+  for (size_t i = 0; i < k && !rc; i++)
+    rc = (i && put_str(b, ", ")) ||
+         (ok[i] ? put_str(b, "true") : put_str(b, "false"));
+  return rc || vf_buf_putc(b, ']');
+}
+
+/* The rest, the same in both files: ids, prompt and response, newline. */
+static int write_tail(vf_buf *b, const vf_prompt *p, const entry *e) {
+  int rc = put_str(b, ", \"instruction_id_list\": [");
   for (size_t i = 0; i < vf_prompt_count(p) && !rc; i++) {
     const char *id = vf_checker_id(vf_prompt_checker(p, i));
-    rc = (i && vf_buf_append(b, ", ", 2)) ||
+    rc = (i && put_str(b, ", ")) ||
          vf_pyjson_dump_str(b, id, strlen(id));
   }
-  rc = rc || vf_buf_append(b, "], \"prompt\": ", 13) ||
-       vf_pyjson_dump_str(b, vf_prompt_text(p), vf_prompt_text_len(p)) ||
-       vf_buf_append(b, ", \"response\": ", 14) ||
-       vf_pyjson_dump_str(b, e->response, e->rlen) || vf_buf_putc(b, '}') ||
-       vf_buf_putc(b, '\n');
-  return rc;
+  return rc || put_str(b, "], \"prompt\": ") ||
+         vf_pyjson_dump_str(b, vf_prompt_text(p), vf_prompt_text_len(p)) ||
+         put_str(b, ", \"response\": ") ||
+         vf_pyjson_dump_str(b, e->response, e->rlen) || vf_buf_putc(b, '}') ||
+         vf_buf_putc(b, '\n');
+}
+
+/* Both output lines (strict into out[0], loose into out[1]); the tail is
+ * escaped once and copied. */
+static int write_results(vf_buf out[2], const vf_prompt *p, const entry *e,
+                         const unsigned char *ok) {
+  size_t k = vf_prompt_count(p);
+  if (write_head(&out[0], k, ok))
+    return -1;
+  size_t tail = out[0].len;
+  return write_tail(&out[0], p, e) || write_head(&out[1], k, ok + k) ||
+         vf_buf_append(&out[1], out[0].data + tail, out[0].len - tail);
 }
 
 /* ---- batches ---------------------------------------------------------------- */
@@ -373,9 +396,8 @@ static void eval_item(const run *r, item *it) {
   }
   /* the output lines are formatted here, in parallel; the main thread
    * only writes them out in order */
-  for (int m = 0; m < 2; m++)
-    if (write_result(&it->out[m], it->p, it->resp, it->ok + m * k))
-      vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+  if (write_results(it->out, it->p, it->resp, it->ok))
+    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
 }
 
 static void eval_one(void *arg, size_t i) {

@@ -211,13 +211,54 @@ static size_t plain_run(const char *s, size_t len) {
   return j;
 }
 
+/* "\\u" and four lower-case hex digits of v into o (6 bytes). */
+static void put_u4(char *o, unsigned v) {
+  static const char hex[] = "0123456789abcdef";
+  o[0] = '\\';
+  o[1] = 'u';
+  o[2] = hex[(v >> 12) & 15];
+  o[3] = hex[(v >> 8) & 15];
+  o[4] = hex[(v >> 4) & 15];
+  o[5] = hex[v & 15];
+}
+
+/* The escape json.dumps writes for the character at s[*i] (not a plain
+ * one) into esc (at most 12 bytes); advances *i and returns its length. */
+static size_t escape_one(const char *s, size_t len, size_t *i, char esc[12]) {
+  unsigned char c = (unsigned char)s[*i];
+  const char *e = NULL;
+  switch (c) {
+  case '"': e = "\\\""; break;
+  case '\\': e = "\\\\"; break;
+  case '\b': e = "\\b"; break;
+  case '\f': e = "\\f"; break;
+  case '\n': e = "\\n"; break;
+  case '\r': e = "\\r"; break;
+  case '\t': e = "\\t"; break;
+  default: break;
+  }
+  if (e) {
+    ++*i;
+    memcpy(esc, e, 2);
+    return 2;
+  }
+  int32_t cp;
+  *i += vf_utf8_decode(s, len, *i, &cp);
+  if (cp < 0x10000) {
+    put_u4(esc, (unsigned)cp);
+    return 6;
+  }
+  int32_t v = cp - 0x10000;
+  put_u4(esc, 0xD800 + (unsigned)(v >> 10));
+  put_u4(esc + 6, 0xDC00 + (unsigned)(v & 0x3FF));
+  return 12;
+}
+
 int vf_pyjson_dump_str(vf_buf *out, const char *s, size_t len) {
   if (vf_buf_reserve(out, len + 2) || vf_buf_putc(out, '"'))
     return -1;
   for (size_t i = 0; i < len;) {
     unsigned char c = (unsigned char)s[i];
-    char esc[16];
-    const char *e = NULL;
     if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
       size_t j = i + plain_run(s + i, len - i);
       if (vf_buf_append(out, s + i, j - i))
@@ -225,31 +266,9 @@ int vf_pyjson_dump_str(vf_buf *out, const char *s, size_t len) {
       i = j;
       continue;
     }
-    switch (c) {
-    case '"': e = "\\\""; break;
-    case '\\': e = "\\\\"; break;
-    case '\b': e = "\\b"; break;
-    case '\f': e = "\\f"; break;
-    case '\n': e = "\\n"; break;
-    case '\r': e = "\\r"; break;
-    case '\t': e = "\\t"; break;
-    default: break;
-    }
-    if (e) {
-      i++;
-    } else {
-      int32_t cp;
-      i += vf_utf8_decode(s, len, i, &cp);
-      if (cp >= 0x10000) {
-        int32_t v = cp - 0x10000;
-        snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xD800 + (v >> 10),
-                 0xDC00 + (v & 0x3FF));
-      } else {
-        snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
-      }
-      e = esc;
-    }
-    if (vf_buf_append(out, e, strlen(e)))
+    char esc[12];
+    size_t n = escape_one(s, len, &i, esc);
+    if (vf_buf_append(out, esc, n))
       return -1;
   }
   return vf_buf_putc(out, '"');
