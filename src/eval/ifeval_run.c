@@ -367,7 +367,9 @@ static void eval_item(const run *r, item *it) {
   json_error_t je;
   snprintf(where, sizeof where, "%s:%zu", r->o->input_data, it->lineno);
   it->err.code = VF_OK;
-  json_t *o = json_loadb(it->line, it->len, JSON_ALLOW_NUL, &je);
+  json_t *o = vf_jsonl_tree(it->line, it->len); /* NULL: ask jansson */
+  if (!o)
+    o = json_loadb(it->line, it->len, JSON_ALLOW_NUL, &je);
   if (!o) {
     vf_set_error(&it->err, VF_EJSON, "%s: malformed JSON: %s (column %d)",
                  where, je.text, je.column);

@@ -5,6 +5,7 @@
  */
 #include "text/jsonl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct cur {
@@ -203,4 +204,175 @@ end:
 done:
   vf_buf_free(&key);
   return ok;
+}
+
+/* ---- whole trees ---------------------------------------------------------- */
+
+enum { TREE_MAX_DEPTH = 32 };
+
+typedef struct tree {
+  cur c;
+  vf_buf str; /* the string being decoded */
+} tree;
+
+static json_t *tree_value(tree *t, int depth);
+
+/* A string at t->c.i as a jansson string, or NULL (NUL escapes included:
+ * jansson refuses them in keys and they are rare anywhere). */
+static json_t *tree_string(tree *t) {
+  vf_buf_reset(&t->str);
+  if (!string(&t->c, &t->str))
+    return NULL;
+  if (!t->str.len)
+    return json_stringn_nocheck("", 0);
+  if (memchr(t->str.data, 0, t->str.len))
+    return NULL;
+  return json_stringn_nocheck(t->str.data, t->str.len);
+}
+
+/* -?(0|[1-9][0-9]*) of at most 18 digits, not followed by '.', 'e' or 'E'
+ * (jansson makes a real of those): the json_integer jansson makes. */
+static json_t *tree_integer(tree *t) {
+  cur *c = &t->c;
+  bool neg = c->i < c->n && c->s[c->i] == '-';
+  size_t start = c->i + neg;
+  c->i = start;
+  if (!digits(c) || c->i - start > 18 || (c->s[start] == '0' && c->i - start > 1))
+    return NULL;
+  if (c->i < c->n && (c->s[c->i] == '.' || (c->s[c->i] | 0x20) == 'e'))
+    return NULL;
+  json_int_t v = 0;
+  for (size_t k = start; k < c->i; k++)
+    v = v * 10 + (c->s[k] - '0');
+  return json_integer(neg ? -v : v);
+}
+
+static json_t *tree_literal(tree *t) {
+  static const char *const lits[] = {"true", "false", "null"};
+  cur *c = &t->c;
+  for (int k = 0; k < 3; k++) {
+    size_t l = strlen(lits[k]);
+    if (c->n - c->i >= l && !memcmp(c->s + c->i, lits[k], l)) {
+      c->i += l;
+      return k == 0 ? json_true() : k == 1 ? json_false() : json_null();
+    }
+  }
+  return NULL;
+}
+
+/* After a member or element: true at ',' (skipped), false at close
+ * (skipped, *done set) and false with *done clear on anything else. */
+static bool tree_next(cur *c, char close, bool *done) {
+  ws(c);
+  *done = false;
+  if (c->i < c->n && c->s[c->i] == ',') {
+    c->i++;
+    ws(c);
+    return true;
+  }
+  if (c->i < c->n && c->s[c->i] == close) {
+    c->i++;
+    *done = true;
+  }
+  return false;
+}
+
+static json_t *tree_array(tree *t, int depth) {
+  cur *c = &t->c;
+  json_t *a = json_array();
+  c->i++;
+  ws(c);
+  if (!a || (c->i < c->n && c->s[c->i] == ']')) {
+    c->i++;
+    return a;
+  }
+  for (;;) {
+    bool done;
+    json_t *v = tree_value(t, depth + 1);
+    if (!v || json_array_append_new(a, v)) /* which frees v on failure */
+      break;
+    if (tree_next(c, ']', &done))
+      continue;
+    if (done)
+      return a;
+    break;
+  }
+  json_decref(a);
+  return NULL;
+}
+
+enum { TREE_KEY_MAX = 128 }; /* longer keys go to jansson */
+
+/* One "key": value member into o (the last of equal keys wins, as in
+ * jansson's parser, which makes the same call). */
+static bool tree_member(tree *t, json_t *o, int depth) {
+  cur *c = &t->c;
+  if (c->i >= c->n || c->s[c->i] != '"')
+    return false;
+  vf_buf_reset(&t->str);
+  if (!string(c, &t->str) || t->str.len >= TREE_KEY_MAX ||
+      (t->str.len && memchr(t->str.data, 0, t->str.len)))
+    return false;
+  char key[TREE_KEY_MAX]; /* the value's strings reuse t->str */
+  size_t klen = t->str.len;
+  memcpy(key, t->str.data ? t->str.data : "", klen);
+  key[klen] = '\0';
+  ws(c);
+  if (c->i >= c->n || c->s[c->i++] != ':')
+    return false;
+  ws(c);
+  json_t *v = tree_value(t, depth + 1);
+  return v && !json_object_setn_new_nocheck(o, key, klen, v);
+}
+
+static json_t *tree_object(tree *t, int depth) {
+  cur *c = &t->c;
+  json_t *o = json_object();
+  c->i++;
+  ws(c);
+  if (!o || (c->i < c->n && c->s[c->i] == '}')) {
+    c->i++;
+    return o;
+  }
+  for (;;) {
+    bool done;
+    if (!tree_member(t, o, depth))
+      break;
+    if (tree_next(c, '}', &done))
+      continue;
+    if (done)
+      return o;
+    break;
+  }
+  json_decref(o);
+  return NULL;
+}
+
+static json_t *tree_value(tree *t, int depth) {
+  cur *c = &t->c;
+  if (depth > TREE_MAX_DEPTH || c->i >= c->n)
+    return NULL;
+  switch (c->s[c->i]) {
+  case '{': return tree_object(t, depth);
+  case '[': return tree_array(t, depth);
+  case '"': return tree_string(t);
+  case '-': return tree_integer(t);
+  default:
+    if (c->s[c->i] >= '0' && c->s[c->i] <= '9')
+      return tree_integer(t);
+    return tree_literal(t);
+  }
+}
+
+json_t *vf_jsonl_tree(const char *line, size_t len) {
+  tree t = {{line, len, 0}, {0}};
+  ws(&t.c);
+  json_t *v = t.c.i < t.c.n && line[t.c.i] == '{' ? tree_value(&t, 0) : NULL;
+  ws(&t.c);
+  if (v && t.c.i != t.c.n) {
+    json_decref(v);
+    v = NULL;
+  }
+  vf_buf_free(&t.str);
+  return v;
 }

@@ -5,13 +5,15 @@
  * building a jansson tree.  Anything it does not handle (nesting, invalid
  * input) returns "not handled", and the caller parses the line with jansson,
  * which also produces the error message: the fast path never decides that
- * a line is bad.
+ * a line is bad.  vf_jsonl_tree() does the same for whole trees.
  */
 #ifndef VF_JSONL_H
 #define VF_JSONL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 #include "text/text.h"
 
@@ -21,5 +23,12 @@
  * Returns true when the line was handled; false means "use jansson". */
 bool vf_jsonl_flat(const char *line, size_t len, const char *const *keys,
                    size_t nkeys, vf_buf *out, bool *found);
+
+/* The jansson tree json_loadb(line, len, JSON_ALLOW_NUL) would build, for
+ * a line holding one object of strings, integers of up to 18 digits,
+ * literals, arrays and objects (nested up to 32 deep), built without
+ * jansson's byte-at-a-time lexer.  NULL means "use jansson": anything else
+ * (reals, long integers, a NUL escape, deeper nesting, every error). */
+json_t *vf_jsonl_tree(const char *line, size_t len);
 
 #endif
