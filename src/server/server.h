@@ -122,7 +122,8 @@ const vf_route *vf_server_routes(size_t *n);
 void vf_req_fail(vf_req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The handlers. */
+/* The handlers: one per route, in their protocol's file (healthz and
+ * metrics in routes.c). */
 void vf_proto_score(vf_req *r);
 void vf_proto_get_reward(vf_req *r);
 void vf_proto_reward(vf_req *r);
@@ -267,7 +268,6 @@ size_t vf_strip_markers(char *s, size_t len, const char *const *extra,
 
 /* ---- metrics (metrics.c) ---------------------------------------------- */
 
-
 /* Counters that are not per request. */
 enum vf_counter {
   VF_C_BUSY,          /* 503: the in-flight limit */
@@ -281,6 +281,7 @@ enum vf_counter {
   VF_C_COUNT
 };
 
+/* A zeroed set of counters (NULL: out of memory), and its end. */
 vf_metrics *vf_metrics_new(void);
 void vf_metrics_free(vf_metrics *m);
 /* One answered request: endpoint, status, seconds, items scored fine and
@@ -291,6 +292,7 @@ void vf_metrics_request(vf_metrics *m, enum vf_endpoint ep, int status,
 void vf_metrics_checks(vf_metrics *m, const struct json_t *checks);
 /* Parses a record text and counts its checks. */
 void vf_metrics_record(vf_metrics *m, const char *record);
+/* Adds n to counter c. */
 void vf_metrics_count(vf_metrics *m, enum vf_counter c, size_t n);
 /* Renders the counters in Prometheus text format. 0/-1. */
 int vf_metrics_render(vf_metrics *m, vf_buf *out);
@@ -317,8 +319,10 @@ struct vf_server {
 vf_status vf_http_start(vf_server *s, vf_error *err);
 /* Stops accepting connections (the daemon keeps serving open ones). */
 void vf_http_quiesce(vf_server *s);
+/* Closes every connection and joins the daemon's threads. */
 void vf_http_stop(vf_server *s);
 
+/* 1 once vf_server_drain has begun. */
 int vf_server_draining(const vf_server *s);
 /* Renders the server's gauges and counters and the scorer's into out. */
 int vf_server_render_metrics(vf_server *s, vf_buf *out);
