@@ -730,9 +730,12 @@ int main(int argc, char **argv) {
   waitpid(s.pid, &st, 0);
   printf("server: exit status %d after SIGTERM\n",
          WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-  char cmd[1100];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-  if (system(cmd)) {
+  static const char *const files[] = {"items.jsonl", "records.jsonl"};
+  for (size_t i = 0; i < 2; i++) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", tmp, files[i]);
+    unlink(path);
   }
+  rmdir(tmp);
   return 0;
 }
