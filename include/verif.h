@@ -208,6 +208,22 @@ VF_API vf_status vf_engine_score(vf_engine *e, const char *const *items,
  * category, errors by kind) as text to f. */
 VF_API void vf_engine_report(vf_engine *e, FILE *f);
 
+/* The engine's counters since vf_engine_new (for metrics). */
+typedef struct vf_engine_stats {
+  unsigned long long responses, rewarded, item_errors;
+  unsigned long long rule_pass, rule_fail, rule_error; /* hard checks */
+  unsigned long long soft_judged, soft_unparsed, soft_error, soft_unverified,
+      soft_none,    /* no [llm] constraint */
+      soft_spared;  /* no call: the hard part fixed the reward */
+  unsigned long long py_checks, py_errors, py_timeouts, py_crashes,
+      py_restarts;  /* the sandbox pool */
+  unsigned long long judge_requests, judge_calls, judge_cache_hits,
+      judge_sqlite_hits, judge_deduped, judge_retries, judge_unparsed,
+      judge_errors; /* the judge client (0 without one) */
+} vf_engine_stats;
+
+VF_API void vf_engine_get_stats(vf_engine *e, vf_engine_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

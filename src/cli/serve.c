@@ -278,48 +278,42 @@ static vf_status engine_score(void *ud, const char *const *items,
   return vf_engine_score(ud, items, lens, where, n, out, err);
 }
 
-/* The engine's counters for /metrics.  The public API has only the text
- * report (vf_engine_report), so its lines are read back here. */
-static void report_line(FILE *f, const char *line) {
-  unsigned long long v[8];
-  char name[128];
-  if (sscanf(line, "judge: %llu requests, %llu calls, %llu cache hits (%llu "
-                   "from SQLite), %llu deduplicated in flight, %llu retries, "
-                   "%llu unparsed, %llu failed",
-             &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
-    static const char *const k[] = {"requests", "calls",   "cache_hits",
-                                    "sqlite_hits", "deduplicated", "retries",
-                                    "unparsed", "errors"};
-    for (int i = 0; i < 8; i++)
-      fprintf(f, "verif_judge_%s_total %llu\n", k[i], v[i]);
-  } else if (sscanf(line, "responses: %llu, with a reward: %llu; items that "
-                          "could not be scored: %llu",
-                    &v[0], &v[1], &v[2]) == 3) {
-    fprintf(f, "verif_engine_responses_total %llu\n"
-               "verif_engine_rewarded_total %llu\n"
-               "verif_engine_item_errors_total %llu\n",
-            v[0], v[1], v[2]);
-  } else if (sscanf(line, "soft %127s %llu responses", name, &v[0]) == 2) {
-    fprintf(f, "verif_engine_soft_total{status=\"%s\"} %llu\n", name, v[0]);
-  }
-}
-
+/* The engine's counters for /metrics, in Prometheus text. */
 static void engine_metrics(void *ud, FILE *f) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&text, &len);
-  if (!m)
-    return;
-  vf_engine_report(ud, m);
-  fclose(m);
-  for (char *line = text; line && *line;) {
-    char *nl = strchr(line, '\n');
-    if (nl)
-      *nl = '\0';
-    report_line(f, line);
-    line = nl ? nl + 1 : NULL;
-  }
-  free(text);
+  vf_engine_stats st;
+  vf_engine_get_stats(ud, &st);
+  const struct {
+    const char *name;
+    unsigned long long v;
+  } rows[] = {
+      {"verif_engine_responses_total", st.responses},
+      {"verif_engine_rewarded_total", st.rewarded},
+      {"verif_engine_item_errors_total", st.item_errors},
+      {"verif_engine_hard_checks_total{verdict=\"pass\"}", st.rule_pass},
+      {"verif_engine_hard_checks_total{verdict=\"fail\"}", st.rule_fail},
+      {"verif_engine_hard_checks_total{verdict=\"error\"}", st.rule_error},
+      {"verif_engine_soft_total{status=\"judged\"}", st.soft_judged},
+      {"verif_engine_soft_total{status=\"unparsed\"}", st.soft_unparsed},
+      {"verif_engine_soft_total{status=\"error\"}", st.soft_error},
+      {"verif_engine_soft_total{status=\"unverified\"}", st.soft_unverified},
+      {"verif_engine_soft_total{status=\"none\"}", st.soft_none},
+      {"verif_engine_soft_total{status=\"spared\"}", st.soft_spared},
+      {"verif_sandbox_checks_total", st.py_checks},
+      {"verif_sandbox_errors_total", st.py_errors},
+      {"verif_sandbox_timeouts_total", st.py_timeouts},
+      {"verif_sandbox_crashes_total", st.py_crashes},
+      {"verif_sandbox_restarts_total", st.py_restarts},
+      {"verif_judge_requests_total", st.judge_requests},
+      {"verif_judge_calls_total", st.judge_calls},
+      {"verif_judge_cache_hits_total", st.judge_cache_hits},
+      {"verif_judge_sqlite_hits_total", st.judge_sqlite_hits},
+      {"verif_judge_deduplicated_total", st.judge_deduped},
+      {"verif_judge_retries_total", st.judge_retries},
+      {"verif_judge_unparsed_total", st.judge_unparsed},
+      {"verif_judge_errors_total", st.judge_errors},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    fprintf(f, "%s %llu\n", rows[i].name, rows[i].v);
 }
 
 /* ---- the run -------------------------------------------------------------- */

@@ -469,7 +469,8 @@ static json_t *response_record(vf_engine *e, const slot *s, size_t r) {
              sf->error ? sf->error : "unknown error");
   pthread_mutex_lock(&e->lock);
   vf_summary_response(&e->sum, s->it.c, s->it.nc, &s->res[r * s->it.nc],
-                      has ? reward : NAN, soft_name(sf->status));
+                      has ? reward : NAN, soft_name(sf->status),
+                      sf->status == SOFT_SKIPPED);
   pthread_mutex_unlock(&e->lock);
   return json_pack("{s:o, s:o, s:o, s:o, s:o}", "reward",
                    has ? json_real(reward) : json_null(), "hard", hard, "soft",
@@ -538,6 +539,42 @@ vf_status vf_engine_score(vf_engine *e, const char *const *items,
   }
   free(b.s);
   return st;
+}
+
+static unsigned long long soft_count(vf_summary *s, const char *name) {
+  vf_tally *t = vf_tally_get(&s->soft, name, strlen(name));
+  return t ? t->total : 0;
+}
+
+void vf_engine_get_stats(vf_engine *e, vf_engine_stats *o) {
+  memset(o, 0, sizeof *o);
+  pthread_mutex_lock(&e->lock);
+  vf_summary *s = &e->sum;
+  o->responses = s->responses;
+  o->rewarded = s->rewarded;
+  o->item_errors = s->item_errors;
+  o->rule_pass = s->rule[0], o->rule_fail = s->rule[1];
+  o->rule_error = s->rule[2];
+  o->soft_judged = soft_count(s, "judged");
+  o->soft_unparsed = soft_count(s, "unparsed");
+  o->soft_error = soft_count(s, "error");
+  o->soft_unverified = soft_count(s, "unverified");
+  o->soft_spared = s->spared;
+  o->soft_none = soft_count(s, "skipped") - s->spared;
+  pthread_mutex_unlock(&e->lock);
+  vf_pool_stats ps;
+  vf_pool_get_stats(e->pool, &ps);
+  o->py_checks = ps.checks, o->py_errors = ps.errors;
+  o->py_timeouts = ps.timeouts, o->py_crashes = ps.crashes;
+  o->py_restarts = ps.restarts;
+  if (e->judge) {
+    vf_judge_stats js;
+    vf_judge_get_stats(e->judge, &js);
+    o->judge_requests = js.requests, o->judge_calls = js.calls;
+    o->judge_cache_hits = js.cache_hits, o->judge_sqlite_hits = js.sqlite_hits;
+    o->judge_deduped = js.deduped, o->judge_retries = js.retries;
+    o->judge_unparsed = js.unparsed, o->judge_errors = js.errors;
+  }
 }
 
 /* ---- the llm_call bridge ---------------------------------------------------- */

@@ -14,8 +14,9 @@ static vf_tally *tally(vf_tallies *ts, const char *name) {
 
 void vf_summary_response(vf_summary *s, const vf_constraint *c, size_t nc,
                          const vf_check_result *res, double reward,
-                         const char *soft_status) {
+                         const char *soft_status, int spared) {
   s->responses++;
+  s->spared += spared != 0;
   if (!isnan(reward)) {
     s->rewarded++;
     s->reward_sum += reward;
@@ -26,6 +27,7 @@ void vf_summary_response(vf_summary *s, const vf_constraint *c, size_t nc,
   for (size_t k = 0; k < nc; k++) {
     if (c[k].kind == VF_CK_LLM)
       continue;
+    s->rule[res[k].error ? 2 : res[k].verdict == 1 ? 0 : 1]++;
     vf_tally *t = tally(&s->categories, c[k].category);
     if (t) {
       t->total++;
@@ -60,6 +62,10 @@ void vf_summary_print(vf_summary *s, FILE *f) {
           s->responses, s->rewarded, s->item_errors);
   if (s->rewarded)
     fprintf(f, "mean reward: %.4f\n", s->reward_sum / (double)s->rewarded);
+  if (s->spared)
+    fprintf(f, "judge calls spared by the hard part (product with hard 0, "
+               "all with a hard failure): %lu\n",
+            s->spared);
   vf_tallies_sort(&s->soft);
   for (size_t i = 0; i < s->soft.n; i++)
     fprintf(f, "soft %-10s %lu responses%s\n", s->soft.t[i].name,

@@ -16,6 +16,8 @@ typedef struct vf_summary {
   unsigned long responses, rewarded, item_errors;
   double reward_sum;
   vf_tallies soft;       /* responses per soft status */
+  unsigned long spared;  /* responses whose judge call the hard part spared */
+  unsigned long rule[3]; /* hard checks passed, failed, in error */
   vf_tallies categories; /* passed/total per checker category */
   vf_tallies errors;     /* total per "scope: kind" */
 } vf_summary;
@@ -24,7 +26,7 @@ typedef struct vf_summary {
  * none) and its soft status ("judged", "skipped", ...). */
 void vf_summary_response(vf_summary *s, const vf_constraint *c, size_t nc,
                          const vf_check_result *res, double reward,
-                         const char *soft_status);
+                         const char *soft_status, int spared);
 /* Adds one error of the given scope ("item", "check") and kind. */
 void vf_summary_error(vf_summary *s, const char *scope, const char *kind);
 void vf_summary_print(vf_summary *s, FILE *f);

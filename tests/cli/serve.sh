@@ -245,7 +245,9 @@ m = c.getresponse().read().decode()
 for want in ['verif_http_requests_total{endpoint="/v1/score",code="200"}', 'verif_rejected_total{reason="busy"} 1',
              'verif_checks_total{kind="llm",verdict="pass"} 4', 'verif_judge_calls_total 4',
              'verif_http_request_duration_seconds_bucket{endpoint="/get_reward",le="+Inf"} 2',
-             'verif_inflight_items 0', 'verif_engine_responses_total 5', 'verif_engine_soft_total{status="judged"} 4']:
+             'verif_inflight_items 0', 'verif_engine_responses_total 5', 'verif_engine_soft_total{status="judged"} 4',
+             'verif_sandbox_restarts_total ', 'verif_sandbox_timeouts_total ', 'verif_judge_retries_total ',
+             'verif_judge_cache_hits_total ', 'verif_engine_hard_checks_total{verdict="error"} ']:
     check(want in m, "metrics lack " + want)
 done("busy")
 PY
