@@ -119,7 +119,7 @@ static bool blank_line(const char *s, size_t n) {
   return true;
 }
 
-enum { BATCH = 1024 };
+enum { BATCH = 256 };
 
 /* One line of the responses file, decoded by a worker. */
 typedef struct rline {
@@ -248,10 +248,11 @@ typedef struct score {
   vf_tallies tier0, tier1;
 } score;
 
-static int score_add(score *s, const vf_prompt *p, const unsigned char *ok) {
+static int score_add(score *s, size_t k, const char *const *ids,
+                     const unsigned char *ok) {
   bool all = true;
-  for (size_t i = 0; i < vf_prompt_count(p); i++) {
-    const char *id = vf_checker_id(vf_prompt_checker(p, i));
+  for (size_t i = 0; i < k; i++) {
+    const char *id = ids[i];
     const char *colon = strchr(id, ':');
     size_t cat = colon ? (size_t)(colon - id) : strlen(id);
     all = all && ok[i];
@@ -344,11 +345,17 @@ static int write_results(vf_buf out[2], const vf_prompt *p, const entry *e,
 
 /* ---- batches ---------------------------------------------------------------- */
 
+/* One input line and what its evaluation leaves for the main thread.  The
+ * slots are reused batch after batch and keep their buffers, so that no
+ * thread frees memory another one is allocating from while both run; the
+ * prompt itself is freed by the thread that built it. */
 typedef struct item {
   char *line;
-  size_t len, lineno;
-  vf_prompt *p;
+  size_t cap, len, lineno;
   const entry *resp;
+  long long key;
+  size_t k, kcap;    /* instructions, and room in ids and ok */
+  const char **ids;  /* their ids (the registry's strings) */
   unsigned char *ok; /* strict verdicts, then loose ones */
   vf_buf out[2];     /* its strict and loose output lines */
   vf_error err;
@@ -362,11 +369,55 @@ typedef struct run {
   size_t n;
 } run;
 
+/* Room for k instructions in it->ids and it->ok. */
+static int reserve_item(item *it, size_t k) {
+  if (k <= it->kcap && it->ids)
+    return 0;
+  const char **ids = realloc(it->ids, (k + 1) * sizeof *ids);
+  if (!ids)
+    return -1;
+  it->ids = ids;
+  unsigned char *ok = realloc(it->ok, 2 * k + 1);
+  if (!ok)
+    return -1;
+  it->ok = ok;
+  it->kcap = k;
+  return 0;
+}
+
+/* Evaluates the parsed prompt p against its response and formats both
+ * output lines. */
+static void eval_prompt(item *it, const vf_prompt *p, const char *where) {
+  size_t k = vf_prompt_count(p);
+  if (reserve_item(it, k)) {
+    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+    return;
+  }
+  it->k = k;
+  for (size_t i = 0; i < k; i++)
+    it->ids[i] = vf_checker_id(vf_prompt_checker(p, i));
+  vf_error e2;
+  vf_status st = vf_prompt_eval(p, it->resp->response, it->resp->rlen, it->ok,
+                                it->ok + k, &e2);
+  if (st) {
+    vf_set_error(&it->err, st, "%s: key %lld: %s", where, it->key, e2.msg);
+    return;
+  }
+  /* the output lines are formatted here, in parallel; the main thread
+   * only writes them out in order */
+  if (write_results(it->out, p, it->resp, it->ok))
+    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+}
+
 static void eval_item(const run *r, item *it) {
   char where[600];
   json_error_t je;
   snprintf(where, sizeof where, "%s:%zu", r->o->input_data, it->lineno);
   it->err.code = VF_OK;
+  it->resp = NULL;
+  it->k = 0;
+  vf_buf_reset(&it->out[0]);
+  vf_buf_reset(&it->out[1]);
   json_t *o = vf_jsonl_tree(it->line, it->len); /* NULL: ask jansson */
   if (!o)
     o = json_loadb(it->line, it->len, JSON_ALLOW_NUL, &je);
@@ -375,31 +426,16 @@ static void eval_item(const run *r, item *it) {
                  where, je.text, je.column);
     return;
   }
-  vf_status st = vf_prompt_from_json(r->ctx, o, where, &it->p, &it->err);
+  vf_prompt *p;
+  vf_status st = vf_prompt_from_json(r->ctx, o, where, &p, &it->err);
   json_decref(o);
   if (st)
     return;
-  it->resp = map_get(r->map, vf_prompt_text(it->p), vf_prompt_text_len(it->p));
-  if (!it->resp)
-    return;
-  size_t k = vf_prompt_count(it->p);
-  it->ok = malloc(2 * k + 1);
-  if (!it->ok) {
-    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
-    return;
-  }
-  vf_error e2;
-  st = vf_prompt_eval(it->p, it->resp->response, it->resp->rlen, it->ok,
-                      it->ok + k, &e2);
-  if (st) {
-    vf_set_error(&it->err, st, "%s: key %lld: %s", where, vf_prompt_key(it->p),
-                 e2.msg);
-    return;
-  }
-  /* the output lines are formatted here, in parallel; the main thread
-   * only writes them out in order */
-  if (write_results(it->out, it->p, it->resp, it->ok))
-    vf_set_error(&it->err, VF_ENOMEM, "out of memory");
+  it->key = vf_prompt_key(p);
+  it->resp = map_get(r->map, vf_prompt_text(p), vf_prompt_text_len(p));
+  if (it->resp)
+    eval_prompt(it, p, where);
+  vf_prompt_free(p);
 }
 
 static void eval_one(void *arg, size_t i) {
@@ -488,13 +524,12 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
   if (!it->resp) {
     s->nmissing++;
     if (vf_buf_printf(&s->missing, "%s%lld", s->missing.len ? ", " : "",
-                      vf_prompt_key(it->p)))
+                      it->key))
       return vf_set_error(err, VF_ENOMEM, "out of memory");
     return VF_OK;
   }
-  size_t k = vf_prompt_count(it->p);
   for (int m = 0; m < 2; m++) {
-    if (score_add(&s->sc[m], it->p, it->ok + m * k))
+    if (score_add(&s->sc[m], it->k, it->ids, it->ok + m * it->k))
       return vf_set_error(err, VF_ENOMEM, "out of memory");
     if (fwrite(it->out[m].data, 1, it->out[m].len, out->f[m]) != it->out[m].len)
       return vf_set_error(err, VF_EIO, "write error: %s", strerror(errno));
@@ -502,22 +537,50 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
   return VF_OK;
 }
 
-static void free_item(item *it) {
-  free(it->line);
-  vf_buf_free(&it->out[0]);
-  vf_buf_free(&it->out[1]);
-  vf_prompt_free(it->p);
-  free(it->ok);
-  memset(it, 0, sizeof *it);
+/* Above this, a slot's buffer is given back rather than kept. */
+enum { KEEP_MAX = 1 << 16 };
+
+static void shrink_buf(vf_buf *b) {
+  if (b->cap > KEEP_MAX)
+    vf_buf_free(b);
 }
 
-/* Reads up to BATCH non-blank lines as items; returns how many. */
+/* After the main thread has consumed a slot: drops oversized buffers (the
+ * main thread frees only those, and the lines it allocated itself). */
+static void release_item(item *it) {
+  if (it->cap > KEEP_MAX) {
+    free(it->line);
+    it->line = NULL;
+    it->cap = 0;
+  }
+  shrink_buf(&it->out[0]);
+  shrink_buf(&it->out[1]);
+}
+
+static void free_items(item *items, size_t n) {
+  for (size_t i = 0; items && i < n; i++) {
+    free(items[i].line);
+    free(items[i].ids);
+    free(items[i].ok);
+    vf_buf_free(&items[i].out[0]);
+    vf_buf_free(&items[i].out[1]);
+  }
+}
+
+/* Reads up to BATCH non-blank lines into the slots; returns how many. */
 static size_t read_batch(FILE *f, item *items, size_t *lineno) {
-  char *lines[BATCH];
-  size_t lens[BATCH], linenos[BATCH];
-  size_t n = read_lines(f, lineno, lines, lens, linenos);
-  for (size_t i = 0; i < n; i++)
-    items[i] = (item){.line = lines[i], .len = lens[i], .lineno = linenos[i]};
+  size_t n = 0;
+  while (n < BATCH) {
+    item *it = &items[n];
+    ssize_t len = getline(&it->line, &it->cap, f);
+    if (len < 0)
+      break;
+    ++*lineno;
+    if (blank_line(it->line, (size_t)len))
+      continue;
+    it->len = (size_t)len, it->lineno = *lineno;
+    n++;
+  }
   return n;
 }
 
@@ -556,28 +619,49 @@ static int jobs_of(const vf_eval_opts *o) {
   return o->jobs > 0 ? o->jobs : vf_ncores();
 }
 
-static vf_status stream(run *r, FILE *in, state *s, outputs *out,
-                        vf_error *err) {
+/* Writes out (while st is VF_OK) and frees one evaluated batch, in input
+ * order; returns the new status. */
+static vf_status drain(run *b, state *s, outputs *out, vf_status st,
+                       vf_error *err) {
+  for (size_t i = 0; i < b->n; i++) {
+    if (!st)
+      st = finish_item(s, b->o, out, &b->items[i], err);
+    release_item(&b->items[i]);
+  }
+  b->n = 0;
+  return st;
+}
+
+/* Two batches in flight: while the helper threads evaluate one, this
+ * thread writes out the one before and reads the one after, then joins
+ * in.  slots holds 2 * BATCH items. */
+static vf_status stream(const run *r, item *slots, FILE *in, state *s,
+                        outputs *out, vf_error *err) {
   size_t lineno = 0, done = 0;
-  int jobs = jobs_of(r->o);
+  int jobs = jobs_of(r->o), cur = 0;
   bool tty = r->o->log && isatty(fileno(r->o->log));
   vf_status st = VF_OK;
-  for (;;) {
-    r->n = read_batch(in, r->items, &lineno);
-    if (!r->n)
-      break;
-    vf_parallel(jobs, r->n, eval_one, r);
-    for (size_t i = 0; i < r->n; i++) {
-      if (!st)
-        st = finish_item(s, r->o, out, &r->items[i], err);
-      free_item(&r->items[i]);
-    }
-    done += r->n;
-    if (tty)
+  run b[2] = {*r, *r};
+  b[0].items = slots, b[1].items = slots + BATCH;
+  b[1].n = 0;
+  b[0].n = read_batch(in, b[0].items, &lineno);
+  while (b[cur].n) {
+    vf_par par;
+    vf_parallel_start(&par, jobs, b[cur].n, eval_one, &b[cur]);
+    size_t written = b[!cur].n;
+    st = drain(&b[!cur], s, out, st, err);
+    done += written;
+    if (tty && written)
       fprintf(r->o->log, "\rverif: %zu prompts evaluated", done);
-    if (st)
-      break;
+    if (!st)
+      b[!cur].n = read_batch(in, b[!cur].items, &lineno);
+    vf_parallel_finish(&par);
+    cur = !cur;
   }
+  size_t written = b[!cur].n;
+  st = drain(&b[!cur], s, out, st, err);
+  if (tty && written)
+    fprintf(r->o->log, "\rverif: %zu prompts evaluated", done + written);
   if (tty)
     fputc('\n', r->o->log);
   if (!st && ferror(in))
@@ -606,13 +690,13 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
       st = vf_set_error(err, VF_EIO, "%s: cannot open: %s", o->input_data,
                         strerror(errno));
   }
-  r.items = st ? NULL : calloc(BATCH, sizeof *r.items);
-  if (!st && !r.items)
+  item *slots = st ? NULL : calloc(2 * BATCH, sizeof *slots);
+  if (!st && !slots)
     st = vf_set_error(err, VF_ENOMEM, "out of memory");
   if (!st)
     st = open_outputs(o->output_dir, &out, err);
   if (!st)
-    st = stream(&r, in, &s, &out, err);
+    st = stream(&r, slots, in, &s, &out, err);
   if (!st)
     st = verdict_of_run(&s, o, err);
   vf_status cst = close_outputs(&out, st == VF_OK, err);
@@ -627,7 +711,8 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
     fill_stats(&s, stats);
   if (in)
     fclose(in);
-  free(r.items);
+  free_items(slots, 2 * BATCH);
+  free(slots);
   free_outputs(&out);
   map_free(&map);
   for (int m = 0; m < 2; m++) {
