@@ -5,6 +5,7 @@
  */
 #include "text/jsonl.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,17 +74,38 @@ static bool escape(cur *c, vf_buf *out) {
   return !out || vf_buf_putc(out, ch) == 0;
 }
 
+/* Whether any byte of w is '"', '\\' or below 0x20 (Anderson's "bit
+ * twiddling hacks": exact as to whether one is, not as to which). */
+static bool special8(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+  uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+  return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
+         highs;
+}
+
+/* Moves c->i to the next '"', '\\' or control byte (or the end). */
+static void skip_plain(cur *c) {
+  while (c->n - c->i >= 8) {
+    uint64_t w;
+    memcpy(&w, c->s + c->i, 8);
+    if (special8(w))
+      break;
+    c->i += 8;
+  }
+  while (c->i < c->n) {
+    unsigned char ch = (unsigned char)c->s[c->i];
+    if (ch == '"' || ch == '\\' || ch < 0x20)
+      break;
+    c->i++;
+  }
+}
+
 /* A string at c->i (on its opening quote); decoded into out when not NULL. */
 static bool string(cur *c, vf_buf *out) {
   c->i++;
   for (;;) {
     size_t start = c->i;
-    while (c->i < c->n) {
-      unsigned char ch = (unsigned char)c->s[c->i];
-      if (ch == '"' || ch == '\\' || ch < 0x20)
-        break;
-      c->i++;
-    }
+    skip_plain(c);
     if (c->i >= c->n || (unsigned char)c->s[c->i] < 0x20)
       return false;
     if (!vf_utf8_valid(c->s + start, c->i - start, NULL))
