@@ -47,10 +47,21 @@ static int put_to(vf_buf *b, const char *s) {
 
 static int put(tr *t, const char *s) { return put_to(t->out, s); }
 
+/* \x{hex} (lower-case digits, no leading zeros), as "\\x{%x}" would. */
 static int put_cp(tr *t, int32_t cp) {
-  char tmp[20];
-  snprintf(tmp, sizeof tmp, "\\x{%x}", (unsigned)cp);
-  return put(t, tmp);
+  static const char hex[] = "0123456789abcdef";
+  char tmp[16];
+  size_t n = 0, d = 1;
+  unsigned v = (unsigned)cp;
+  while (d < 8 && (v >> (4 * d)) != 0)
+    d++;
+  tmp[n++] = '\\';
+  tmp[n++] = 'x';
+  tmp[n++] = '{';
+  while (d > 0)
+    tmp[n++] = hex[(v >> (4 * --d)) & 15];
+  tmp[n++] = '}';
+  return vf_buf_append(t->out, tmp, n);
 }
 
 /* Copies p[i..] up to and including the first char in stop (or the end). */
