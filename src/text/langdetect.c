@@ -454,10 +454,14 @@ static double normalize_prob(double *restrict prob, size_t nl, size_t npad) {
     prob[l + 2] = prob[l + 2] / sum;
     prob[l + 3] = prob[l + 3] / sum;
   }
-  for (size_t l = 0; l < nl; l++) {
-    if (maxp < prob[l])
-      maxp = prob[l];
+  /* the largest in any order (no NaN, no -0.0 here): four lanes */
+  double m[4] = {0.0, 0.0, 0.0, 0.0};
+  for (size_t l = 0; l < npad; l += 4) {
+    for (int q = 0; q < 4; q++)
+      m[q] = m[q] < prob[l + q] ? prob[l + q] : m[q];
   }
+  for (int q = 0; q < 4; q++)
+    maxp = maxp < m[q] ? m[q] : maxp;
   return maxp;
 }
 
