@@ -74,13 +74,14 @@ static char *dup_mem(const char *s, size_t n) {
 }
 
 /* Later lines win, as in the reference's dict. */
-static int map_put(respmap *m, const char *p, size_t pn, const char *r,
-                   size_t rn) {
+static int map_put(respmap *m, const vf_buf *prompt, const vf_buf *response) {
+  const char *p = prompt->data ? prompt->data : "";
+  size_t pn = prompt->len;
   if ((m->used + 1) * 2 > m->cap && map_grow(m))
     return -1;
   uint64_t h = hash_bytes(p, pn);
   entry *e = map_slot(m, p, pn, h);
-  char *resp = dup_mem(r, rn);
+  char *resp = dup_mem(response->data ? response->data : "", response->len);
   if (!resp)
     return -1;
   if (!e->prompt) {
@@ -93,7 +94,7 @@ static int map_put(respmap *m, const char *p, size_t pn, const char *r,
     m->used++;
   }
   free(e->response);
-  e->response = resp, e->rlen = rn;
+  e->response = resp, e->rlen = response->len;
   return 0;
 }
 
@@ -121,10 +122,22 @@ static bool blank_line(const char *s, size_t n) {
 
 enum { BATCH = 256 };
 
+enum { IO_BUF = 1 << 16 }; /* stdio buffer: 16 times the default, well inside L2 */
+
+/* fopen with an IO_BUF stdio buffer in *buf (NULL when it could not be
+ * had: the default one serves), which the caller frees after fclose. */
+static FILE *open_big(const char *path, const char *mode, char **buf) {
+  FILE *f = fopen(path, mode);
+  *buf = f ? malloc(IO_BUF) : NULL;
+  if (*buf)
+    setvbuf(f, *buf, _IOFBF, IO_BUF);
+  return f;
+}
+
 /* One line of the responses file, decoded by a worker. */
 typedef struct rline {
   char *line;
-  size_t len, lineno;
+  size_t cap, len, lineno;
   vf_buf field[2]; /* prompt, response */
   vf_error err;
 } rline;
@@ -163,71 +176,87 @@ static void decode_response(void *arg, size_t i) {
   json_decref(o);
 }
 
-/* Reads up to BATCH non-blank lines into line slots; returns the count. */
-static size_t read_lines(FILE *f, size_t *lineno, char **lines, size_t *lens,
-                         size_t *linenos) {
+/* Reads up to BATCH non-blank lines into the slots (reusing their
+ * buffers); returns the count. */
+static size_t read_rlines(FILE *f, rline *l, size_t *lineno) {
   size_t n = 0;
   while (n < BATCH) {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len = getline(&line, &cap, f);
-    if (len < 0) {
-      free(line);
+    ssize_t len = getline(&l[n].line, &l[n].cap, f);
+    if (len < 0)
       break;
-    }
     ++*lineno;
-    if (blank_line(line, (size_t)len)) {
-      free(line);
+    if (blank_line(l[n].line, (size_t)len))
       continue;
-    }
-    lines[n] = line, lens[n] = (size_t)len, linenos[n] = *lineno;
+    l[n].len = (size_t)len, l[n].lineno = *lineno;
     n++;
   }
   return n;
 }
 
+/* The first bad line's error and how many there were. */
+typedef struct bad_lines {
+  size_t n;
+  vf_error first;
+} bad_lines;
+
+/* Consumes n decoded lines in order: logs the bad ones and copies the good
+ * ones' fields into the map (while st is VF_OK); returns the new status. */
+static vf_status put_lines(rline *l, size_t n, respmap *m, bad_lines *bad,
+                           FILE *log, vf_status st, vf_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    if (l[i].err.code && !bad->n++)
+      bad->first = l[i].err;
+    if (l[i].err.code && log)
+      fprintf(log, "verif: %s\n", l[i].err.msg);
+    if (!l[i].err.code && !st && map_put(m, &l[i].field[0], &l[i].field[1]))
+      st = vf_set_error(err, VF_ENOMEM, "out of memory");
+  }
+  return st;
+}
+
+static void free_rlines(rline *l, size_t n) {
+  for (size_t i = 0; l && i < n; i++) {
+    free(l[i].line);
+    vf_buf_free(&l[i].field[0]);
+    vf_buf_free(&l[i].field[1]);
+  }
+  free(l);
+}
+
+/* Two batches in flight, as in stream(): while the helpers decode one,
+ * this thread files the one before and reads the one after. */
 static vf_status load_responses(const char *path, respmap *m, int jobs,
                                 FILE *log, vf_error *err) {
-  FILE *f = fopen(path, "rb");
+  char *iobuf;
+  FILE *f = open_big(path, "rb", &iobuf);
   if (!f)
     return vf_set_error(err, VF_EIO, "%s: cannot open: %s", path,
                         strerror(errno));
-  rbatch b = {path, calloc(BATCH, sizeof(rline))};
-  char *lines[BATCH];
-  size_t lens[BATCH], linenos[BATCH], lineno = 0, bad = 0, n = 0;
-  vf_status st = b.l ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
-  vf_error e1 = {0};
+  rline *l = calloc(2 * BATCH, sizeof *l);
+  rbatch b[2] = {{path, l}, {path, l + BATCH}};
+  size_t lineno = 0, n[2] = {0, 0};
+  int cur = 0;
+  bad_lines bad = {0};
+  vf_status st = l ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
   if (!st)
-    n = read_lines(f, &lineno, lines, lens, linenos);
-  for (; !st && n > 0; n = read_lines(f, &lineno, lines, lens, linenos)) {
-    for (size_t i = 0; i < n; i++)
-      b.l[i].line = lines[i], b.l[i].len = lens[i], b.l[i].lineno = linenos[i];
-    vf_parallel(jobs, n, decode_response, &b);
-    for (size_t i = 0; i < n; i++) {
-      rline *l = &b.l[i];
-      if (l->err.code && !bad++)
-        e1 = l->err;
-      if (l->err.code && log)
-        fprintf(log, "verif: %s\n", l->err.msg);
-      if (!l->err.code && !st &&
-          map_put(m, l->field[0].data, l->field[0].len, l->field[1].data,
-                  l->field[1].len))
-        st = vf_set_error(err, VF_ENOMEM, "out of memory");
-      free(l->line);
-      l->line = NULL;
-    }
+    n[0] = read_rlines(f, b[0].l, &lineno);
+  while (n[cur]) {
+    vf_par par;
+    vf_parallel_start(&par, jobs, n[cur], decode_response, &b[cur]);
+    st = put_lines(b[!cur].l, n[!cur], m, &bad, log, st, err);
+    n[!cur] = st ? 0 : read_rlines(f, b[!cur].l, &lineno);
+    vf_parallel_finish(&par);
+    cur = !cur;
   }
+  st = put_lines(b[!cur].l, n[!cur], m, &bad, log, st, err);
   if (!st && ferror(f))
     st = vf_set_error(err, VF_EIO, "%s: read error: %s", path, strerror(errno));
-  if (!st && bad)
-    st = vf_set_error(err, e1.code, "%s%s", e1.msg,
-                      bad > 1 ? " (and more errors, listed above)" : "");
-  for (size_t i = 0; b.l && i < BATCH; i++) {
-    vf_buf_free(&b.l[i].field[0]);
-    vf_buf_free(&b.l[i].field[1]);
-  }
-  free(b.l);
+  if (!st && bad.n)
+    st = vf_set_error(err, bad.first.code, "%s%s", bad.first.msg,
+                      bad.n > 1 ? " (and more errors, listed above)" : "");
+  free_rlines(l, 2 * BATCH);
   fclose(f);
+  free(iobuf);
   return st;
 }
 
@@ -446,7 +475,7 @@ static void eval_one(void *arg, size_t i) {
 /* ---- the run ---------------------------------------------------------------- */
 
 typedef struct outputs {
-  char *path[2], *tmp[2];
+  char *path[2], *tmp[2], *buf[2];
   FILE *f[2];
 } outputs;
 
@@ -468,7 +497,7 @@ static vf_status open_outputs(const char *dir, outputs *out, vf_error *err) {
       return vf_set_error(err, VF_ENOMEM, "out of memory");
     }
     out->path[k] = p.data, out->tmp[k] = t.data;
-    out->f[k] = fopen(t.data, "wb");
+    out->f[k] = open_big(t.data, "wb", &out->buf[k]);
     if (!out->f[k])
       return vf_set_error(err, VF_EIO, "%s: cannot write: %s", t.data,
                           strerror(errno));
@@ -501,6 +530,7 @@ static void free_outputs(outputs *out) {
   for (int k = 0; k < 2; k++) {
     free(out->path[k]);
     free(out->tmp[k]);
+    free(out->buf[k]); /* after close_outputs() */
   }
 }
 
@@ -682,10 +712,11 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
   outputs out = {0};
   run r = {.ctx = ctx, .o = o, .map = &map};
   FILE *in = NULL;
+  char *inbuf = NULL;
   vf_status st = load_responses(o->input_response_data, &map, jobs_of(o),
                                 o->log, err);
   if (!st) {
-    in = fopen(o->input_data, "rb");
+    in = open_big(o->input_data, "rb", &inbuf);
     if (!in)
       st = vf_set_error(err, VF_EIO, "%s: cannot open: %s", o->input_data,
                         strerror(errno));
@@ -711,6 +742,7 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
     fill_stats(&s, stats);
   if (in)
     fclose(in);
+  free(inbuf);
   free_items(slots, 2 * BATCH);
   free(slots);
   free_outputs(&out);
