@@ -360,16 +360,15 @@ static int write_tail(vf_buf *b, const vf_prompt *p, const entry *e) {
          vf_buf_putc(b, '\n');
 }
 
-/* Both output lines (strict into out[0], loose into out[1]); the tail is
- * escaped once and copied. */
-static int write_results(vf_buf out[2], const vf_prompt *p, const entry *e,
-                         const unsigned char *ok) {
+/* Both output lines: out[0] holds the strict one, out[1] the loose one's
+ * head, whose tail is the strict one's from *tail on (escaped once). */
+static int write_results(vf_buf out[2], size_t *tail, const vf_prompt *p,
+                         const entry *e, const unsigned char *ok) {
   size_t k = vf_prompt_count(p);
   if (write_head(&out[0], k, ok))
     return -1;
-  size_t tail = out[0].len;
-  return write_tail(&out[0], p, e) || write_head(&out[1], k, ok + k) ||
-         vf_buf_append(&out[1], out[0].data + tail, out[0].len - tail);
+  *tail = out[0].len;
+  return write_tail(&out[0], p, e) || write_head(&out[1], k, ok + k);
 }
 
 /* ---- batches ---------------------------------------------------------------- */
@@ -386,7 +385,8 @@ typedef struct item {
   size_t k, kcap;    /* instructions, and room in ids and ok */
   const char **ids;  /* their ids (the registry's strings) */
   unsigned char *ok; /* strict verdicts, then loose ones */
-  vf_buf out[2];     /* its strict and loose output lines */
+  vf_buf out[2];     /* its output lines (see write_results) */
+  size_t tail;
   vf_error err;
 } item;
 
@@ -434,7 +434,7 @@ static void eval_prompt(item *it, const vf_prompt *p, const char *where) {
   }
   /* the output lines are formatted here, in parallel; the main thread
    * only writes them out in order */
-  if (write_results(it->out, p, it->resp, it->ok))
+  if (write_results(it->out, &it->tail, p, it->resp, it->ok))
     vf_set_error(&it->err, VF_ENOMEM, "out of memory");
 }
 
@@ -541,6 +541,10 @@ typedef struct state {
   vf_error first;
 } state;
 
+static int put_out(FILE *f, const char *s, size_t n) {
+  return fwrite(s, 1, n, f) != n ? -1 : 0;
+}
+
 /* Consumes one evaluated item in input order. */
 static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
                              item *it, vf_error *err) {
@@ -561,7 +565,10 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
   for (int m = 0; m < 2; m++) {
     if (score_add(&s->sc[m], it->k, it->ids, it->ok + m * it->k))
       return vf_set_error(err, VF_ENOMEM, "out of memory");
-    if (fwrite(it->out[m].data, 1, it->out[m].len, out->f[m]) != it->out[m].len)
+    const vf_buf *line = &it->out[m], *strict = &it->out[0];
+    if (put_out(out->f[m], line->data, line->len) ||
+        (m == 1 && put_out(out->f[1], strict->data + it->tail,
+                           strict->len - it->tail)))
       return vf_set_error(err, VF_EIO, "write error: %s", strerror(errno));
   }
   return VF_OK;

@@ -224,7 +224,7 @@ static void put_u4(char *o, unsigned v) {
 
 /* The escape json.dumps writes for the character at s[*i] (not a plain
  * one) into esc (at most 12 bytes); advances *i and returns its length. */
-static size_t escape_one(const char *s, size_t len, size_t *i, char esc[12]) {
+static size_t escape_one(const char *s, size_t len, size_t *i, char *esc) {
   unsigned char c = (unsigned char)s[*i];
   const char *e = NULL;
   switch (c) {
@@ -254,24 +254,42 @@ static size_t escape_one(const char *s, size_t len, size_t *i, char esc[12]) {
   return 12;
 }
 
-int vf_pyjson_dump_str(vf_buf *out, const char *s, size_t len) {
-  if (vf_buf_reserve(out, len + 2) || vf_buf_putc(out, '"'))
+/* Makes room for n more bytes (and the closing quote and NUL) at *o, the
+ * write position in out; *o moves with the data. */
+static int room(vf_buf *out, char **o, size_t n) {
+  if ((size_t)(out->data + out->cap - *o) >= n + 2)
+    return 0;
+  out->len = (size_t)(*o - out->data);
+  if (vf_buf_reserve(out, n + 1))
     return -1;
+  *o = out->data + out->len;
+  return 0;
+}
+
+int vf_pyjson_dump_str(vf_buf *out, const char *s, size_t len) {
+  if (vf_buf_reserve(out, len + 2))
+    return -1;
+  char *o = out->data + out->len;
+  *o++ = '"';
   for (size_t i = 0; i < len;) {
     unsigned char c = (unsigned char)s[i];
     if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
       size_t j = i + plain_run(s + i, len - i);
-      if (vf_buf_append(out, s + i, j - i))
+      if (room(out, &o, j - i))
         return -1;
+      memcpy(o, s + i, j - i);
+      o += j - i;
       i = j;
       continue;
     }
-    char esc[12];
-    size_t n = escape_one(s, len, &i, esc);
-    if (vf_buf_append(out, esc, n))
+    if (room(out, &o, 12))
       return -1;
+    o += escape_one(s, len, &i, o);
   }
-  return vf_buf_putc(out, '"');
+  *o++ = '"';
+  *o = '\0';
+  out->len = (size_t)(o - out->data);
+  return 0;
 }
 
 void vf_py_float_repr(double x, char *buf, size_t size) {
