@@ -27,6 +27,8 @@ TEXTS = [
     "[00]", "[.5]", "[+1]", "\"\\/\"", "\"\\u12\"", "[true, false, null]",
     "1" * 4300, "1" * 4301, "-" + "1" * 4300, "1" * 5000 + ".5",
     "[" + "1" * 4301 + "]", "1" * 4301 + "e1",
+    "quote \" and back\\slash \x00\x01\x7f\u00e9\U0001F642 tab\t end",
+    "\u2028\u2029\ud7ff\ue000\uffff", "long plain ascii run " * 20,
 ]
 
 out = []
@@ -41,6 +43,7 @@ for s in TEXTS:
         "isupper": s.isupper(), "islower": s.islower(), "split": s.split(),
         "words": len(re.findall(r"\w+", s)),
         "ws_runs": len(re.findall(r"\s+", s)), "json": ok,
+        "dumps": json.dumps(s),
     })
 for o in out:
     print(json.dumps(o, ensure_ascii=False))

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "text/jsonl.h"
 #include "text/pyjson.h"
 #include "text/regex.h"
 #include "text/text.h"
@@ -65,6 +66,58 @@ static void one_case(const json_t *c, size_t line) {
          "pystr.jsonl:%zu \\s+ count", line);
   CHECKF(vf_pyjson_valid(s, n) == json_is_true(json_object_get(c, "json")),
          "pystr.jsonl:%zu json.loads of \"%s\"", line, s);
+  const json_t *dumps = json_object_get(c, "dumps");
+  vf_buf d = {0};
+  vf_pyjson_dump_str(&d, s, n);
+  CHECKF(same(d.data, d.len, json_string_value(dumps), json_string_length(dumps)),
+         "pystr.jsonl:%zu json.dumps: %s", line, d.data);
+  vf_buf_free(&d);
+}
+
+/* vf_jsonl_tree builds what json_loadb builds, or declines (NULL). */
+static int tree_file(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return -1;
+  char *line = NULL;
+  size_t cap = 0;
+  int lines = 0;
+  for (ssize_t n = getline(&line, &cap, f); n > 0; n = getline(&line, &cap, f)) {
+    for (size_t cut = (size_t)n; cut + 40 > (size_t)n && cut > 0; cut -= 7) {
+      json_t *fast = vf_jsonl_tree(line, cut);
+      json_t *ref = json_loadb(line, cut, JSON_ALLOW_NUL, NULL);
+      char *a = fast ? json_dumps(fast, JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+      char *b = ref ? json_dumps(ref, JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+      CHECKF(!fast || (b && !strcmp(a, b)), "%s:%d (cut at %zu): fast tree differs",
+             path, lines + 1, cut);
+      free(a);
+      free(b);
+      json_decref(fast);
+      json_decref(ref);
+    }
+    lines++;
+  }
+  free(line);
+  fclose(f);
+  return lines;
+}
+
+static void test_jsonl_tree(void) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/data/ifeval/input_data.jsonl", vf_test_shared());
+  CHECK(tree_file(path) == 541);
+  CHECK(tree_file("tests/cases/ifeval.jsonl") > 400);
+  const char *odd[] = {"{\"a\": 1.5}", "{\"a\": 123456789012345678901}",
+                       "{\"a\": \"\\u0000\"}", "{\"a\": [1, 2,]}", "{\"a\" 1}",
+                       "{\"k\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+                       "{\"a\": tru}", "{\"a\": \"\xff\"}", "{\"a\": 1, \"a\": 2}"};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    json_t *fast = vf_jsonl_tree(odd[i], strlen(odd[i]));
+    json_t *ref = json_loadb(odd[i], strlen(odd[i]), JSON_ALLOW_NUL, NULL);
+    CHECKF(!fast || json_equal(fast, ref), "odd line %zu: fast tree differs", i);
+    json_decref(fast);
+    json_decref(ref);
+  }
 }
 
 static void test_pystr_cases(void) {
@@ -202,6 +255,7 @@ static void test_utf8(void) {
 
 int main(void) {
   test_pystr_cases();
+  test_jsonl_tree();
   test_float_repr();
   test_dump_str();
   test_regex();
