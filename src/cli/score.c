@@ -76,101 +76,23 @@ typedef struct opts {
   size_t batch;
 } opts;
 
-static int parse_enum(const char *v, const char *const *names, int n) {
-  for (int i = 0; i < n; i++)
-    if (!strcmp(v, names[i]))
-      return i;
-  return -1;
-}
-
-static int parse_num(const char *name, const char *v, double lo, double hi,
-                     double *out) {
-  char *end;
-  *out = strtod(v, &end);
-  if (*v && !*end && *out >= lo && *out <= hi)
-    return 0;
-  fprintf(stderr, "verif score: %s must be a number in %g..%g, got '%s'\n",
-          name, lo, hi, v);
-  return -1;
-}
-
-/* Applies one option with a value; 1 consumed, 0 not ours, -1 bad. */
+/* score's own options with a value; 1 consumed, 0 not ours, -1 bad. */
 static int value_opt(opts *o, int argc, char **argv, int *i) {
-  static const char *const formats[] = {"auto", "verinstruct", "verl",
-                                        "ifeval"};
-  static const char *const combines[] = {"product", "average", "all"};
   const char *v = NULL;
   double d;
-  int r;
-  static const struct {
-    const char *name;
-    size_t off;
-  } strs[] = {
-      {"--input", offsetof(opts, input)},
-      {"--output", offsetof(opts, output)},
-      {"--judge-url", offsetof(opts, eo.judge_urls)},
-      {"--judge-model", offsetof(opts, eo.judge_model)},
-      {"--judge-template", offsetof(opts, eo.judge_template)},
-      {"--judge-template-file", offsetof(opts, eo.judge_template_file)},
-      {"--judge-cache", offsetof(opts, eo.judge_cache)},
-  };
-  for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
-    r = cli_opt(argc, argv, i, strs[k].name,
-                (const char **)((char *)o + strs[k].off));
-    if (r != 0)
-      return r;
-  }
-  r = cli_opt(argc, argv, i, "--on-judge-error", &v);
+  int r = cli_opt(argc, argv, i, "--input", &o->input);
+  if (r == 0)
+    r = cli_opt(argc, argv, i, "--output", &o->output);
+  if (r != 0)
+    return r;
+  r = cli_opt(argc, argv, i, "--batch", &v);
   if (r != 0) {
-    bool zero = r > 0 && !strcmp(v, "zero");
-    if (r < 0 || (!zero && strcmp(v, "error")))
-      return fprintf(stderr, "verif score: --on-judge-error is error or "
-                             "zero\n"), -1;
-    o->eo.judge_error_zero = zero;
-    return 1;
-  }
-  r = cli_opt(argc, argv, i, "--format", &v);
-  if (r != 0) {
-    int f = r > 0 ? parse_enum(v, formats, 4) : -1;
-    o->eo.format = (vf_format)f;
-    return f < 0 ? (fprintf(stderr, "verif score: bad --format\n"), -1) : 1;
-  }
-  r = cli_opt(argc, argv, i, "--combine", &v);
-  if (r != 0) {
-    int c = r > 0 ? parse_enum(v, combines, 3) : -1;
-    o->eo.combine = (vf_combine)c;
-    return c < 0 ? (fprintf(stderr, "verif score: bad --combine\n"), -1) : 1;
-  }
-  static const struct {
-    const char *name;
-    double lo, hi;
-  } nums[] = {{"--jobs", 1, 256},           {"--workers", 1, 256},
-              {"--check-timeout", 0.001, 3600}, {"--batch", 1, 1e6},
-              {"--judge-concurrency", 1, 4096}, {"--judge-timeout", 0.001, 86400},
-              {"--judge-retries", 0, 100}};
-  for (int k = 0; k < 7; k++) {
-    r = cli_opt(argc, argv, i, nums[k].name, &v);
-    if (r == 0)
-      continue;
-    if (r < 0 || parse_num(nums[k].name, v, nums[k].lo, nums[k].hi, &d))
+    if (r < 0 || cli_number("score", "--batch", v, 1, 1e6, &d))
       return -1;
-    if (k == 0)
-      o->eo.threads = (int)d;
-    else if (k == 1)
-      o->eo.workers = (int)d;
-    else if (k == 2)
-      o->eo.check_timeout_s = d;
-    else if (k == 3)
-      o->batch = (size_t)d;
-    else if (k == 4)
-      o->eo.judge_concurrency = (int)d;
-    else if (k == 5)
-      o->eo.judge_timeout_s = d;
-    else
-      o->eo.judge_retries = d == 0 ? -1 : (int)d;
+    o->batch = (size_t)d;
     return 1;
   }
-  return 0;
+  return cli_engine_opt("score", &o->eo, argc, argv, i);
 }
 
 /* ---- progress ------------------------------------------------------------- */
@@ -318,10 +240,6 @@ int cmd_score(int argc, char **argv) {
       fputs(help, stdout);
       return EXIT_PASS;
     }
-    if (!strcmp(argv[i], "--keep-reasoning")) {
-      o.eo.keep_reasoning = 1;
-      continue;
-    }
     int r = value_opt(&o, argc, argv, &i);
     if (r < 0)
       return EXIT_ERROR;
@@ -334,11 +252,8 @@ int cmd_score(int argc, char **argv) {
     fprintf(stderr, "verif score: --input is required\n%s", help);
     return EXIT_ERROR;
   }
-  if (o.eo.judge_urls && !o.eo.judge_model) {
-    fprintf(stderr, "verif score: --judge-model is required with --judge-url\n");
+  if (cli_engine_finish("score", &o.eo))
     return EXIT_ERROR;
-  }
-  o.eo.judge_api_key = getenv("VERIF_JUDGE_API_KEY");
   FILE *in = strcmp(o.input, "-") ? fopen(o.input, "rb") : stdin;
   FILE *out = o.output ? fopen(o.output, "wb") : stdout;
   if (!in || !out) {

@@ -91,24 +91,6 @@ typedef struct opts {
   const char *strip[MAX_STRIP];
 } opts;
 
-static int parse_enum(const char *v, const char *const *names, int n) {
-  for (int i = 0; i < n; i++)
-    if (!strcmp(v, names[i]))
-      return i;
-  return -1;
-}
-
-static int parse_num(const char *name, const char *v, double lo, double hi,
-                     double *out) {
-  char *end;
-  *out = strtod(v, &end);
-  if (*v && !*end && *out >= lo && *out <= hi)
-    return 0;
-  fprintf(stderr, "verif serve: %s must be a number in %g..%g, got '%s'\n",
-          name, lo, hi, v);
-  return -1;
-}
-
 /* Bytes with an optional K, M or G (binary) suffix. */
 static int parse_size(const char *name, const char *v, size_t *out) {
   char *end;
@@ -134,11 +116,6 @@ static int string_opt(opts *o, int argc, char **argv, int *i) {
   } strs[] = {
       {"--host", offsetof(opts, so.host)},
       {"--token", offsetof(opts, so.token)},
-      {"--judge-url", offsetof(opts, eo.judge_urls)},
-      {"--judge-model", offsetof(opts, eo.judge_model)},
-      {"--judge-template", offsetof(opts, eo.judge_template)},
-      {"--judge-template-file", offsetof(opts, eo.judge_template_file)},
-      {"--judge-cache", offsetof(opts, eo.judge_cache)},
   };
   for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
     int r = cli_opt(argc, argv, i, strs[k].name,
@@ -156,33 +133,10 @@ static int string_opt(opts *o, int argc, char **argv, int *i) {
   return r;
 }
 
-/* --format, --combine, --on-judge-error, --max-body. */
-static int choice_opt(opts *o, int argc, char **argv, int *i) {
-  static const char *const formats[] = {"auto", "verinstruct", "verl",
-                                        "ifeval"};
-  static const char *const combines[] = {"product", "average", "all"};
-  static const char *const on_err[] = {"error", "zero"};
+/* --max-body. */
+static int size_opt(opts *o, int argc, char **argv, int *i) {
   const char *v = NULL;
-  int r = cli_opt(argc, argv, i, "--format", &v), c;
-  if (r != 0) {
-    c = r > 0 ? parse_enum(v, formats, 4) : -1;
-    o->eo.format = (vf_format)c;
-    return c < 0 ? (fprintf(stderr, "verif serve: bad --format\n"), -1) : 1;
-  }
-  r = cli_opt(argc, argv, i, "--combine", &v);
-  if (r != 0) {
-    c = r > 0 ? parse_enum(v, combines, 3) : -1;
-    o->eo.combine = (vf_combine)c;
-    return c < 0 ? (fprintf(stderr, "verif serve: bad --combine\n"), -1) : 1;
-  }
-  r = cli_opt(argc, argv, i, "--on-judge-error", &v);
-  if (r != 0) {
-    c = r > 0 ? parse_enum(v, on_err, 2) : -1;
-    o->eo.judge_error_zero = c == 1;
-    return c < 0 ? (fprintf(stderr, "verif serve: --on-judge-error is error "
-                                    "or zero\n"), -1) : 1;
-  }
-  r = cli_opt(argc, argv, i, "--max-body", &v);
+  int r = cli_opt(argc, argv, i, "--max-body", &v);
   if (r != 0)
     return r < 0 || parse_size("--max-body", v, &o->so.max_body) ? -1 : 1;
   return 0;
@@ -191,18 +145,12 @@ static int choice_opt(opts *o, int argc, char **argv, int *i) {
 /* Stores the value of numeric option k. */
 static void set_num(opts *o, int k, double d) {
   switch (k) {
-  case 0: o->eo.threads = (int)d; break;
-  case 1: o->eo.workers = (int)d; break;
-  case 2: o->eo.check_timeout_s = d; break;
-  case 3: o->eo.judge_concurrency = (int)d; break;
-  case 4: o->eo.judge_timeout_s = d; break;
-  case 5: o->eo.judge_retries = d == 0 ? -1 : (int)d; break;
-  case 6: o->so.port = (int)d; break;
-  case 7: o->so.max_inflight = (size_t)d; break;
-  case 8: o->so.max_connections = (unsigned)d; break;
-  case 9: o->so.request_timeout_s = d; break;
-  case 10: o->so.error_reward = d; break;
-  case 11: o->so.scorers = (int)d; break;
+  case 0: o->so.port = (int)d; break;
+  case 1: o->so.max_inflight = (size_t)d; break;
+  case 2: o->so.max_connections = (unsigned)d; break;
+  case 3: o->so.request_timeout_s = d; break;
+  case 4: o->so.error_reward = d; break;
+  case 5: o->so.scorers = (int)d; break;
   default: o->so.batch = (size_t)d; break;
   }
 }
@@ -211,13 +159,7 @@ static int number_opt(opts *o, int argc, char **argv, int *i) {
   static const struct {
     const char *name;
     double lo, hi;
-  } nums[] = {{"--jobs", 1, 256},
-              {"--workers", 1, 256},
-              {"--check-timeout", 0.001, 3600},
-              {"--judge-concurrency", 1, 4096},
-              {"--judge-timeout", 0.001, 86400},
-              {"--judge-retries", 0, 100},
-              {"--port", 0, 65535},
+  } nums[] = {{"--port", 0, 65535},
               {"--max-inflight", 1, 1e8},
               {"--max-connections", 1, 100000},
               {"--request-timeout", 0.001, 86400},
@@ -230,7 +172,7 @@ static int number_opt(opts *o, int argc, char **argv, int *i) {
     int r = cli_opt(argc, argv, i, nums[k].name, &v);
     if (r == 0)
       continue;
-    if (r < 0 || parse_num(nums[k].name, v, nums[k].lo, nums[k].hi, &d))
+    if (r < 0 || cli_number("serve", nums[k].name, v, nums[k].lo, nums[k].hi, &d))
       return -1;
     set_num(o, k, d);
     return 1;
@@ -245,15 +187,13 @@ static int parse_args(opts *o, int argc, char **argv) {
       fputs(help, stdout);
       return EXIT_PASS + 100;
     }
-    if (!strcmp(argv[i], "--keep-reasoning")) {
-      o->eo.keep_reasoning = 1;
-      continue;
-    }
     int r = string_opt(o, argc, argv, &i);
     if (r == 0)
-      r = choice_opt(o, argc, argv, &i);
+      r = size_opt(o, argc, argv, &i);
     if (r == 0)
       r = number_opt(o, argc, argv, &i);
+    if (r == 0)
+      r = cli_engine_opt("serve", &o->eo, argc, argv, &i);
     if (r < 0)
       return EXIT_ERROR;
     if (r == 0) {
@@ -262,12 +202,7 @@ static int parse_args(opts *o, int argc, char **argv) {
       return EXIT_ERROR;
     }
   }
-  if (o->eo.judge_urls && !o->eo.judge_model) {
-    fprintf(stderr, "verif serve: --judge-model is required with "
-                    "--judge-url\n");
-    return EXIT_ERROR;
-  }
-  return 0;
+  return cli_engine_finish("serve", &o->eo) ? EXIT_ERROR : 0;
 }
 
 /* ---- the engine as the server's scorer ------------------------------------ */
@@ -355,7 +290,6 @@ int cmd_serve(int argc, char **argv) {
   int rc = parse_args(&o, argc, argv);
   if (rc)
     return rc == EXIT_PASS + 100 ? EXIT_PASS : rc;
-  o.eo.judge_api_key = getenv("VERIF_JUDGE_API_KEY");
   if (o.eo.threads <= 0)
     o.eo.threads = 1; /* the scorers are the parallelism */
   /* Blocked before the engine starts its threads, so that every thread
