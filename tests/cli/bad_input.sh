@@ -3,12 +3,11 @@
 # clear error naming file, line and field, a non-zero exit, no crash and no
 # output files left behind.  Run by scripts/run-tests with VERIF set.
 set -u
+TEST_NAME=bad_input
+. "$(dirname "$0")/lib/harness.bash"
 V=${VERIF:-build/verif}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*" >&2; }
 
 # expect_err NAME WANT_STATUS WANT_TEXT CMD...: runs CMD, checks status and stderr
 expect_err() {
@@ -81,5 +80,4 @@ expect_err no-file 2 "cannot open" "$V" eval ifeval --input_data "$T/nope.jsonl"
 expect_err bad-option 2 "unknown option '--frobnicate'" "$V" eval ifeval --frobnicate
 "$V" --help | grep -q "usage: verif" && ok || bad "--help"
 
-echo "bad_input: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

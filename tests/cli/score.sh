@@ -4,14 +4,13 @@
 # line, each error naming file:line and field), and hard scores equal to a
 # direct python3 run of the same VerInstruct functions.
 set -u
+TEST_NAME=score
+. "$(dirname "$0")/lib/harness.bash"
 V=${VERIF:-build/verif}
 S=${VERIF_SHARED:-../shared}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*" >&2; }
-command -v python3 >/dev/null || { echo "score: python3 is required"; echo "score: 0 passed, 1 failed"; exit 1; }
+command -v python3 >/dev/null || { bad "python3 is required"; finish; }
 
 # 1. VerInstruct items with GPT-4 responses: verif's hard scores equal a
 #    direct python3 call of every [rule] function (exception = false).
@@ -114,5 +113,4 @@ for r in o[:4] + o[6:]:
     assert r["reward"] is None
 PY
 
-echo "score: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

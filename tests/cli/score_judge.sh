@@ -4,18 +4,17 @@
 # failed verdicts are flagged (reward null, or 0 with --on-judge-error
 # zero), the cache answers a second run, and the summary counts it all.
 set -u
+TEST_NAME=score_judge
+. "$(dirname "$0")/lib/harness.bash"
 V=${VERIF:-build/verif}
 J=${JUDGE_SERVER:-$(dirname "$V")/judge_server}
 T=$(mktemp -d)
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*" >&2; }
 "$J" --port 0 --record "$T/record.jsonl" > "$T/port" &
 srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$T"' EXIT
 for _ in $(seq 50); do grep -q "^port " "$T/port" && break; sleep 0.1; done
 port=$(awk '/^port /{print $2}' "$T/port")
-[ -n "$port" ] || { echo "score_judge: judge server did not start"; echo "score_judge: 0 passed, 1 failed"; exit 1; }
+[ -n "$port" ] || { bad "judge server did not start"; finish; }
 URL="http://127.0.0.1:$port/v1"
 
 rule_ok='def check_following(instruction, response):\n    return True\n'
@@ -93,5 +92,4 @@ c = o["results"][0]["checks"][0]
 assert c["verdict"] is False and "no judge configured" in c["error"], c
 PY
 
-echo "score_judge: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,6 +7,8 @@
 # (answered, then exit 0).  Slow items are [llm] checks against the test
 # judge server with --latency-ms.  Run by scripts/run-tests with VERIF set.
 set -u
+TEST_NAME=serve
+. "$(dirname "$0")/lib/harness.bash"
 V=${VERIF:-build/verif}
 J=${JUDGE_SERVER:-$(dirname "$V")/judge_server}
 T=$(mktemp -d)
@@ -16,10 +18,6 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*" >&2; }
-finish() { echo "serve: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 command -v python3 >/dev/null || { bad "python3 is missing"; finish; }
 
 # wait_line FILE PATTERN: up to 20 s for PATTERN to appear in FILE

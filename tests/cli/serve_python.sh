@@ -8,6 +8,8 @@
 # items get the error reward and a warning; VERIF_TOKEN, VERIF_RETRIES
 # (503 with Retry-After, then success), VERIF_TIMEOUT, an unreachable URL.
 set -u
+TEST_NAME=serve_python
+. "$(dirname "$0")/lib/harness.bash"
 V=${VERIF:-build/verif}
 J=${JUDGE_SERVER:-$(dirname "$V")/judge_server}
 T=$(mktemp -d)
@@ -17,10 +19,6 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*" >&2; }
-finish() { echo "serve_python: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 if ! command -v python3 >/dev/null; then bad "python3 is missing (the adapters need it)"; finish; fi
 
 wait_line() {
