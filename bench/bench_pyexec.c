@@ -8,6 +8,7 @@
  * verif process (which holds the 150,000 vf_pycheck records, about 80 MiB
  * of them), the zygote and each worker.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +28,6 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *shared(void) {
-  const char *s = getenv("VERIF_SHARED");
-  return s ? s : "../shared";
-}
-
 /* Appends rule functions of one samples.jsonl record. */
 static size_t add_rules(json_t *rec, fn *out, size_t n, size_t cap) {
   json_t *ck = json_object_get(rec, "checkers");
@@ -48,6 +44,9 @@ static size_t add_rules(json_t *rec, fn *out, size_t n, size_t cap) {
 
 static size_t load_rules(const char *path, fn *out, size_t cap) {
   FILE *f = fopen(path, "r");
+  if (!f)
+    fprintf(stderr, "bench_pyexec: cannot open %s: %s\n", path,
+            strerror(errno));
   char *line = NULL;
   size_t lcap = 0, n = 0;
   while (f && getline(&line, &lcap, f) > 0) {
@@ -63,6 +62,9 @@ static size_t load_rules(const char *path, fn *out, size_t cap) {
 
 static size_t load_responses(const char *path, char **out, size_t cap) {
   FILE *f = fopen(path, "r");
+  if (!f)
+    fprintf(stderr, "bench_pyexec: cannot open %s: %s\n", path,
+            strerror(errno));
   char *line = NULL;
   size_t lcap = 0, n = 0;
   while (f && n < cap && getline(&line, &lcap, f) > 0) {
@@ -112,7 +114,8 @@ static void report_memory(vf_pool *pool) {
 int main(int argc, char **argv) {
   static fn fns[4096];
   static char *resp[4096];
-  char p1[512], p2[512];
+  const char *p1 = "tests/data/verinstruct/samples.jsonl";
+  const char *p2 = "data/ifeval/input_response_data_gpt4_20231107_145030.jsonl";
   vf_pool *pool;
   vf_error err;
   vf_pool_opts o = {0};
@@ -123,15 +126,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("pool start: %.1f ms\n", (now() - t0) * 1e3);
-  snprintf(p1, sizeof p1, "%s/data/verinstruct/samples.jsonl", shared());
-  snprintf(p2, sizeof p2,
-           "%s/data/ifeval/input_response_data_gpt4_20231107_145030.jsonl",
-           shared());
   size_t nf = load_rules(p1, fns, 4096), nr = load_responses(p2, resp, 4096);
   size_t n = nf * nr, passes = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 3;
   vf_pycheck *c = calloc(n ? n : 1, sizeof *c);
   if (!n || !c) {
-    fprintf(stderr, "bench_pyexec: no workload under %s\n", shared());
+    fprintf(stderr, "bench_pyexec: no workload in %s and %s\n", p1, p2);
     return 1;
   }
   for (size_t r = 0; r < nr; r++)

@@ -22,7 +22,7 @@ PROFILES = os.path.join(ROOT, 'data', 'langdetect', 'profiles')
 OUT = os.path.join(ROOT, 'tests', 'data', 'langdetect')
 IFEVAL_NAME = 'input_response_data_gpt4_20231107_145030.jsonl'
 IFEVAL = os.environ.get('IFEVAL_RESPONSES', os.path.join(
-    ROOT, '..', 'shared', 'data', 'ifeval', IFEVAL_NAME))
+    ROOT, 'data', 'ifeval', IFEVAL_NAME))
 
 
 def sorted_factory():

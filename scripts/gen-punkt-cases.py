@@ -3,7 +3,8 @@
 # sentence spans and word tokens that tests/unit/test_punkt.c checks.
 #
 # Run with a Python that has NLTK (Debian's /usr/bin/python3 has 3.8):
-#   /usr/bin/python3 scripts/gen-punkt-cases.py [SHARED_DIR]
+#   /usr/bin/python3 scripts/gen-punkt-cases.py [IFEVAL_RESPONSES]
+# (default: the repository's data/ifeval GPT-4 responses)
 # or, for a larger throw-away random set (checked with
 # VF_PUNKT_CASES=FILE build/tests/test_punkt):
 #   /usr/bin/python3 scripts/gen-punkt-cases.py --random N SEED FILE
@@ -23,9 +24,8 @@ from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARAMS = os.path.join(ROOT, "data", "punkt_tab", "english")
 OUT = os.path.join(ROOT, "tests", "data", "punkt", "cases.jsonl")
-SHARED = sys.argv[1] if len(sys.argv) == 2 else os.path.join(ROOT, "..", "shared")
-IFEVAL = os.path.join(SHARED, "data", "ifeval",
-                      "input_response_data_gpt4_20231107_145030.jsonl")
+IFEVAL = sys.argv[1] if len(sys.argv) == 2 else os.path.join(
+    ROOT, "data", "ifeval", "input_response_data_gpt4_20231107_145030.jsonl")
 
 
 def file_lines(name):

@@ -4,7 +4,7 @@
  *
  * Each function is the reference's check_following() on the raw response;
  * strictness and the loose variants are applied by src/eval.  The exact rule
- * of every check is restated in ../shared/docs/ifeval-semantics.md.  One
+ * of every check is restated in docs/ifeval-semantics.md.  One
  * deliberate difference: keywords:letter_frequency counts the given
  * character where the reference substitutes a random letter.
  */

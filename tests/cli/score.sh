@@ -7,18 +7,17 @@ set -u
 TEST_NAME=score
 . "$(dirname "$0")/lib/harness.bash"
 V=${VERIF:-build/verif}
-S=${VERIF_SHARED:-../shared}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 command -v python3 >/dev/null || { bad "python3 is required"; finish; }
 
 # 1. VerInstruct items with GPT-4 responses: verif's hard scores equal a
 #    direct python3 call of every [rule] function (exception = false).
-python3 - "$S" "$T" <<'PY'
+python3 - "$T" <<'PY'
 import json, sys
-S, T = sys.argv[1], sys.argv[2]
-rows = [json.loads(l) for l in open(f"{S}/data/verinstruct/samples.jsonl")][:40]
-resps = [json.loads(l)["response"] for l in open(f"{S}/data/ifeval/input_response_data_gpt4_20231107_145030.jsonl")]
+T = sys.argv[1]
+rows = [json.loads(l) for l in open("tests/data/verinstruct/samples.jsonl")][:40]
+resps = [json.loads(l)["response"] for l in open("data/ifeval/input_response_data_gpt4_20231107_145030.jsonl")]
 items, expect = [], []
 for i, r in enumerate(rows):
     resp = resps[i * 7 % len(resps)]
@@ -38,6 +37,7 @@ for i, r in enumerate(rows):
 open(f"{T}/vi.jsonl", "w").write("".join(json.dumps(x) + "\n" for x in items))
 json.dump(expect, open(f"{T}/vi.expect", "w"))
 PY
+[ $? -eq 0 ] || { bad "could not build the VerInstruct items (python3 failed above)"; finish; }
 "$V" score --input "$T/vi.jsonl" --output "$T/vi.out" 2>"$T/vi.err"
 [ $? -eq 0 ] && ok || bad "score VerInstruct: exit status ($(tail -3 "$T/vi.err"))"
 python3 - "$T" <<'PY' && ok || bad "VerInstruct hard scores differ from python3"

@@ -10,6 +10,7 @@
 #ifndef VF_TEST_HARNESS_H
 #define VF_TEST_HARNESS_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +42,13 @@ static inline int vf_test_summary(const char *name) {
   return vf_test_failed ? 1 : 0;
 }
 
-/* Path of the shared material (../shared from the repository root). */
-static inline const char *vf_test_shared(void) {
-  const char *s = getenv("VERIF_SHARED");
-  return s ? s : "../shared";
-}
+/* Fixture paths, relative to the repository root (where tests run):
+ * test fixtures under tests/data (sources in tests/data/NOTICE), run-time
+ * data under data (data/NOTICE). */
+#define VF_TEST_DATA "tests/data"
+#define VF_IFEVAL_INPUTS "data/ifeval/input_data.jsonl"
+#define VF_IFEVAL_RESPONSES \
+  "data/ifeval/input_response_data_gpt4_20231107_145030.jsonl"
+#define VF_VERINSTRUCT_SAMPLES VF_TEST_DATA "/verinstruct/samples.jsonl"
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * test_ifeval_agreement.c: `verif eval ifeval` against the reference results.
- * Runs the evaluation on ../shared's IFEval prompts and GPT-4 responses and
- * compares every per-instruction verdict, strict and loose, with
- * eval_results_{strict,loose}.jsonl, instruction by instruction; also every
+ * Runs the evaluation on IFEval's prompts (the reference run's
+ * filtered_input_data.jsonl) and the GPT-4 responses of data/ifeval, and
+ * compares every per-instruction verdict, strict and loose, with the
+ * reference eval_results_{strict,loose}.jsonl under
+ * tests/data/ifeval/podtech_test_output, instruction by instruction; also every
  * output line byte for byte.  The two letter_frequency instructions of keys
  * 1122 and 1129 (where the reference draws a random letter) are exempt,
  * named and counted as skipped.
@@ -24,6 +26,7 @@ static char *path(const char *dir, const char *name) {
 static json_t *read_lines(const char *file) {
   json_t *arr = json_array();
   FILE *f = fopen(file, "r");
+  CHECKF(f != NULL, "cannot open %s: %s", file, strerror(errno));
   if (!f)
     return arr;
   char *line = NULL;
@@ -93,9 +96,8 @@ static int compare(const char *mode, json_t *inputs, json_t *ours,
 }
 
 int main(void) {
-  char shared[512], ref[600], tmpl[] = "/tmp/verif-agree-XXXXXX";
-  snprintf(shared, sizeof shared, "%s/data/ifeval", vf_test_shared());
-  snprintf(ref, sizeof ref, "%s/podtech_test_output", shared);
+  char ref[] = VF_TEST_DATA "/ifeval/podtech_test_output";
+  char tmpl[] = "/tmp/verif-agree-XXXXXX";
   char *dir = mkdtemp(tmpl);
   CHECK(dir != NULL);
   vf_ctx *ctx = NULL;
@@ -103,8 +105,7 @@ int main(void) {
   CHECKF(vf_ctx_new(&ctx, NULL, &err) == VF_OK, "context: %s", err.msg);
   FILE *report = fopen(path(dir, "report.txt"), "w");
   vf_eval_opts o = {.input_data = path(ref, "filtered_input_data.jsonl"),
-                    .input_response_data = path(
-                        shared, "input_response_data_gpt4_20231107_145030.jsonl"),
+                    .input_response_data = VF_IFEVAL_RESPONSES,
                     .output_dir = dir,
                     .jobs = 2,
                     .report = report};

@@ -64,11 +64,9 @@ static int write_response(const char *path) {
 }
 
 static size_t load_items(item *items) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/data/verinstruct/samples.jsonl",
-           vf_test_shared());
+  const char *path = VF_VERINSTRUCT_SAMPLES;
   FILE *f = fopen(path, "r");
-  CHECKF(f != NULL, "cannot open %s", path);
+  CHECKF(f != NULL, "cannot open %s: %s", path, strerror(errno));
   size_t n = 0;
   static char line[1 << 20];
   while (f && n < MAX_ITEMS && fgets(line, sizeof line, f)) {
@@ -93,15 +91,13 @@ static size_t load_items(item *items) {
 /* python3 SCRIPT prompts ...: the expected prompt per record, in order. */
 static size_t expected(const char *tpl, const char *resp_path, json_t **out) {
   char cmd[2048];
-  snprintf(cmd, sizeof cmd, "python3 %s prompts %s/data/verinstruct/"
-                            "samples.jsonl %s %s",
-           SCRIPT, vf_test_shared(), tpl, resp_path);
+  snprintf(cmd, sizeof cmd, "python3 %s prompts %s %s %s", SCRIPT,
+           VF_VERINSTRUCT_SAMPLES, tpl, resp_path);
   FILE *p = popen(cmd, "r");
   size_t len = 0, n = 0;
   char *all = p ? slurp(p, &len) : NULL;
   int status = p ? pclose(p) : -1;
-  CHECKF(status == 0, "`%s` failed (status %d): python3 is required", cmd,
-         status);
+  CHECKF(status == 0, "`%s` failed (status %d)", cmd, status);
   for (char *line = all; status == 0 && line && *line && n < MAX_ITEMS;) {
     char *end = strchr(line, '\n');
     if (end)
@@ -267,9 +263,9 @@ int main(int argc, char **argv) {
   json_t **want = calloc(MAX_ITEMS, sizeof *want);
   size_t n = load_items(items);
   CHECKF(n == 200, "%zu VerInstruct records", n);
-  /* the shared original, so an edit of data/verif_prompt/ shows up */
-  snprintf(tpl, sizeof tpl, "%s/data/verif_prompt/llm_score.txt",
-           vf_test_shared());
+  /* the released original (a copy kept apart from the run-time data), so an
+   * edit of data/verif_prompt/llm_score.txt shows up */
+  snprintf(tpl, sizeof tpl, "%s/verif_prompt/llm_score.txt", VF_TEST_DATA);
   size_t m = expected(tpl, resp_path, want);
   CHECKF(m == n, "python gave %zu prompts for %zu records", m, n);
   if (resp && n > 0 && m == n) {

@@ -21,7 +21,6 @@
 #include "text/text.h"
 
 #define CASE_DIR "tests/data/langdetect"
-#define IFEVAL_NAME "input_response_data_gpt4_20231107_145030.jsonl"
 
 typedef struct tally {
   int agree, total;
@@ -227,20 +226,10 @@ static void check_ifeval(json_t *rec, void *ud) {
   free(text);
 }
 
-static FILE *open_responses(void) {
-  FILE *f = fopen("data/ifeval/" IFEVAL_NAME, "r");
-  char path[1024];
-  if (f)
-    return f;
-  snprintf(path, sizeof path, "%s/data/ifeval/%s", vf_test_shared(),
-           IFEVAL_NAME);
-  return fopen(path, "r");
-}
-
 static void run_ifeval(const vf_langdetect *ld) {
-  detect_ctx c = {ld, {0, 0}, open_responses(), -1, NULL};
-  CHECKF(c.responses != NULL, "cannot find %s (data/ifeval/ or $VERIF_SHARED)",
-         IFEVAL_NAME);
+  detect_ctx c = {ld, {0, 0}, fopen(VF_IFEVAL_RESPONSES, "r"), -1, NULL};
+  CHECKF(c.responses != NULL, "cannot open %s: %s", VF_IFEVAL_RESPONSES,
+         strerror(errno));
   if (!c.responses)
     return;
   int n = each_line(CASE_DIR "/ifeval.jsonl", check_ifeval, &c);

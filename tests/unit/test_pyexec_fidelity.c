@@ -42,6 +42,7 @@ static size_t add_rules(json_t *rec, fn *out, size_t n) {
 
 static size_t load_rules(const char *path, fn *out) {
   FILE *f = fopen(path, "r");
+  CHECKF(f != NULL, "cannot open %s: %s", path, strerror(errno));
   char *line = NULL;
   size_t cap = 0, n = 0;
   while (f && getline(&line, &cap, f) > 0) {
@@ -57,6 +58,7 @@ static size_t load_rules(const char *path, fn *out) {
 
 static size_t load_responses(const char *path, char **out) {
   FILE *f = fopen(path, "r");
+  CHECKF(f != NULL, "cannot open %s: %s", path, strerror(errno));
   char *line = NULL;
   size_t cap = 0, n = 0;
   while (f && n < MAXR && getline(&line, &cap, f) > 0) {
@@ -129,12 +131,8 @@ static void compare(const vf_pycheck *c, const char *want, size_t nf,
 int main(void) {
   static fn fns[MAXF];
   static char *resp[MAXR];
-  char samples[512], responses[512];
-  snprintf(samples, sizeof samples, "%s/data/verinstruct/samples.jsonl",
-           vf_test_shared());
-  snprintf(responses, sizeof responses,
-           "%s/data/ifeval/input_response_data_gpt4_20231107_145030.jsonl",
-           vf_test_shared());
+  const char *samples = VF_VERINSTRUCT_SAMPLES;
+  const char *responses = VF_IFEVAL_RESPONSES;
   size_t nf = load_rules(samples, fns), nr = load_responses(responses, resp);
   CHECKF(nf > 200 && nr > 500, "loaded %zu rule functions, %zu responses",
          nf, nr);

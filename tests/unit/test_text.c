@@ -103,9 +103,7 @@ static int tree_file(const char *path) {
 }
 
 static void test_jsonl_tree(void) {
-  char path[600];
-  snprintf(path, sizeof path, "%s/data/ifeval/input_data.jsonl", vf_test_shared());
-  CHECK(tree_file(path) == 541);
+  CHECK(tree_file(VF_IFEVAL_INPUTS) == 541);
   CHECK(tree_file("tests/cases/ifeval.jsonl") > 400);
   const char *odd[] = {"{\"a\": 1.5}", "{\"a\": 123456789012345678901}",
                        "{\"a\": \"\\u0000\"}", "{\"a\": [1, 2,]}", "{\"a\" 1}",
