@@ -72,10 +72,26 @@ typedef struct vf_verdict {
   char reason[256];
 } vf_verdict;
 
+/* Checker families.  Every instruction id belongs to one or more families,
+ * each the port of one reference:
+ *   "ifeval"   google-research IFEval (25 ids)
+ * and more as they are added (vf_family_list names them all).  Families
+ * that share an id may give it different behaviour (kwargs rules, defaults),
+ * so an id is resolved:
+ *   - qualified, "family/id": in that family only;
+ *   - else, when a family is given: in that family only;
+ *   - else in the families in the order above: the first that has it. */
+
 /* Builds a checker for instruction id with its kwargs (a JSON object, or
- * NULL/"" for none).  Unknown ids and missing, unknown or mistyped kwargs
- * are errors naming the id and the field.  A checker is immutable and may be
- * run from several threads at once. */
+ * NULL/"" for none), looked up in family (NULL: none, see above).  Unknown
+ * ids and families, and missing, unknown or mistyped kwargs are errors
+ * naming the id and the field (VF_EUNKNOWN_ID, VF_EINVAL, VF_EKWARG).  A
+ * checker is immutable and may be run from several threads at once. */
+VF_API vf_status vf_checker_new_in(const vf_ctx *ctx, const char *family,
+                                   const char *id, const char *kwargs_json,
+                                   vf_checker **out, vf_error *err);
+
+/* vf_checker_new_in(ctx, NULL, id, kwargs_json, out, err). */
 VF_API vf_status vf_checker_new(const vf_ctx *ctx, const char *id,
                                 const char *kwargs_json, vf_checker **out,
                                 vf_error *err);
@@ -86,13 +102,22 @@ VF_API void vf_checker_free(vf_checker *chk);
 VF_API vf_status vf_checker_run(const vf_checker *chk, const char *response,
                                 size_t len, vf_verdict *out, vf_error *err);
 
-/* The instruction id the checker was built for. */
+/* The instruction id the checker was built for (unqualified), and the
+ * family it was found in. */
 VF_API const char *vf_checker_id(const vf_checker *chk);
+VF_API const char *vf_checker_family(const vf_checker *chk);
 
-/* Calls fn for every registered instruction id, in sorted order. */
-VF_API void vf_checker_list(void (*fn)(void *ud, const char *id,
-                                       const char *summary),
+/* Calls fn for every registered instruction id: family by family in
+ * registry order, each family's ids in sorted order. */
+VF_API void vf_checker_list(void (*fn)(void *ud, const char *family,
+                                       const char *id, const char *summary),
                             void *ud);
+
+/* Calls fn for every family, in registry order: its name, how many ids it
+ * has and the reference it ports. */
+VF_API void vf_family_list(void (*fn)(void *ud, const char *family,
+                                      size_t nids, const char *summary),
+                           void *ud);
 
 /* ---- IFEval-style prompts --------------------------------------------- */
 
@@ -100,8 +125,9 @@ VF_API void vf_checker_list(void (*fn)(void *ud, const char *id,
 typedef struct vf_prompt vf_prompt;
 
 /* Parses one input_data line ({"key", "prompt", "instruction_id_list",
- * "kwargs"}) and builds its checkers.  where names the source for error
- * messages (e.g. "input.jsonl:12"). */
+ * "kwargs"}) and builds its checkers, in family "ifeval" (a qualified id
+ * "family/id" names its own).  where names the source for error messages
+ * (e.g. "input.jsonl:12"). */
 VF_API vf_status vf_prompt_parse(const vf_ctx *ctx, const char *json,
                                  size_t len, const char *where,
                                  vf_prompt **out, vf_error *err);
@@ -165,6 +191,8 @@ typedef enum vf_format {
 typedef struct vf_engine_opts {
   vf_combine combine;
   vf_format format;
+  const char *family;     /* checker family of instruction ids (NULL: each
+                             format's own; see vf_checker_new_in) */
   int keep_reasoning;     /* score the whole text, not just after </think> */
   int threads;            /* native check threads; 0 = all cores */
   int workers;            /* sandboxed Python workers; 0 = all cores */

@@ -1,9 +1,11 @@
 /*
- * checker.c: building a checker from an instruction id and its kwargs, and
- * running it.  Kwargs are validated against the check's schema: a missing,
- * unknown or mistyped kwarg is an error naming the id and the field.  A key
- * whose value is null counts as absent (Hugging Face copies of IFEval carry
- * every kwarg name, null where unused).
+ * checker.c: building a checker from an instruction id (resolved in its
+ * family by the registry) and its kwargs, and running it.  Kwargs are
+ * validated against the check's schema: a missing required, unknown or
+ * mistyped kwarg, or a falsy one the reference would replace by a random
+ * value, is an error naming the id and the field.  A key whose value is
+ * null counts as absent (Hugging Face copies of IFEval carry every kwarg
+ * name, null where unused; NeMo-Gym drops such keys).
  */
 #include <jansson.h>
 #include <math.h>
@@ -31,6 +33,7 @@ static const char *kw_type_name(vf_kw_type t) {
   case VF_KW_COUNT: return "an integer >= 0";
   case VF_KW_STR: return "a string";
   case VF_KW_STRLIST: return "a list of strings";
+  case VF_KW_STRFIRST: return "a string or a list of strings";
   default: return "\"less than\" or \"at least\"";
   }
 }
@@ -56,6 +59,7 @@ static int convert(const json_t *v, vf_kw_type t, vf_kwval *out) {
     } else {
       return 1;
     }
+    out->falsy = out->i == 0;
     return t == VF_KW_COUNT && out->i < 0;
   case VF_KW_REL:
     if (!json_is_string(v))
@@ -67,10 +71,25 @@ static int convert(const json_t *v, vf_kw_type t, vf_kwval *out) {
     else
       return 1;
     return 0;
+  case VF_KW_STRFIRST:
+    if (json_is_array(v)) {
+      if (json_array_size(v) == 0) { /* falsy: VF_KWF_TRUTHY refuses it */
+        out->falsy = true;
+        out->s = calloc(1, 1);
+        return out->s ? 0 : -1;
+      }
+      v = json_array_get(v, 0); /* a non-empty list is truthy */
+      if (!json_is_string(v))
+        return 1;
+      out->s = dup_str(v, &out->slen);
+      return out->s ? 0 : -1;
+    }
+    /* fall through */
   case VF_KW_STR:
     if (!json_is_string(v))
       return 1;
     out->s = dup_str(v, &out->slen);
+    out->falsy = out->slen == 0;
     return out->s ? 0 : -1;
   case VF_KW_STRLIST: {
     if (!json_is_array(v))
@@ -84,6 +103,7 @@ static int convert(const json_t *v, vf_kw_type t, vf_kwval *out) {
     if (!out->list || !out->lens)
       return -1;
     out->n = n;
+    out->falsy = n == 0;
     for (size_t i = 0; i < n; i++) {
       out->list[i] = dup_str(json_array_get(v, i), &out->lens[i]);
       if (!out->list[i])
@@ -123,6 +143,17 @@ static vf_status unknown_kwarg(const vf_checkdef *def, const char *key,
                       def->id, key, names);
 }
 
+static vf_status falsy_kwarg(const vf_checkdef *def, const vf_kwdef *d,
+                             vf_error *err) {
+  const char *what = d->type == VF_KW_INT || d->type == VF_KW_COUNT
+                         ? "0"
+                         : "empty";
+  return vf_set_error(err, VF_EKWARG,
+                      "instruction '%s': kwarg '%s' must not be %s (the "
+                      "reference would replace it by a random value)",
+                      def->id, d->name, what);
+}
+
 static int kw_index(const vf_checkdef *def, const char *key) {
   for (int i = 0; i < VF_MAX_KW && def->kwargs[i].name; i++)
     if (!strcmp(def->kwargs[i].name, key))
@@ -150,29 +181,43 @@ static vf_status read_kwargs(vf_checker *c, const json_t *obj, vf_error *err) {
       return vf_set_error(err, VF_ENOMEM, "out of memory");
     if (rc > 0)
       return bad_type(def->id, &def->kwargs[i], v, err);
+    if ((def->kwargs[i].flags & VF_KWF_TRUTHY) && c->kw[i].falsy)
+      return falsy_kwarg(def, &def->kwargs[i], err);
     c->kw[i].set = true;
   }
   for (int i = 0; i < VF_MAX_KW && def->kwargs[i].name; i++)
-    if (!c->kw[i].set)
+    if (!c->kw[i].set && !(def->kwargs[i].flags & VF_KWF_OPTIONAL))
       return vf_set_error(err, VF_EKWARG,
                           "instruction '%s': missing kwarg '%s' (%s)", def->id,
                           def->kwargs[i].name, kw_type_name(def->kwargs[i].type));
   return VF_OK;
 }
 
-vf_status vf_checker_from_json(const vf_ctx *ctx, const char *id,
-                               const void *kwargs, vf_checker **out,
-                               vf_error *err) {
+/* Index of family f in the registry (for its state in ctx->fam). */
+static size_t family_index(const vf_family *f) {
+  size_t i = 0;
+  while (vf_checks_family_at(i) != f)
+    i++;
+  return i;
+}
+
+vf_status vf_checker_from_json(const vf_ctx *ctx, const char *family,
+                               const char *id, const void *kwargs,
+                               vf_checker **out, vf_error *err) {
   *out = NULL;
-  const vf_checkdef *def = vf_checks_find(id);
-  if (!def)
-    return vf_set_error(err, VF_EUNKNOWN_ID, "unknown instruction id '%s'", id);
+  const vf_checkdef *def;
+  const vf_family *fam;
+  vf_status st = vf_checks_lookup(family, id, &def, &fam, err);
+  if (st)
+    return st;
   vf_checker *c = calloc(1, sizeof *c);
   if (!c)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
   c->def = def;
   c->ctx = ctx;
-  vf_status st = read_kwargs(c, kwargs, err);
+  c->family = fam->name;
+  c->state = ctx->fam[family_index(fam)];
+  st = read_kwargs(c, kwargs, err);
   if (st == VF_OK && def->prepare)
     st = def->prepare(c, err);
   if (st) {
@@ -183,9 +228,9 @@ vf_status vf_checker_from_json(const vf_ctx *ctx, const char *id,
   return VF_OK;
 }
 
-vf_status vf_checker_new(const vf_ctx *ctx, const char *id,
-                         const char *kwargs_json, vf_checker **out,
-                         vf_error *err) {
+vf_status vf_checker_new_in(const vf_ctx *ctx, const char *family,
+                            const char *id, const char *kwargs_json,
+                            vf_checker **out, vf_error *err) {
   *out = NULL;
   if (!ctx || !id)
     return vf_set_error(err, VF_EINVAL, "vf_checker_new: ctx and id are required");
@@ -199,9 +244,15 @@ vf_status vf_checker_new(const vf_ctx *ctx, const char *id,
                           "(column %d)",
                           id, je.text, je.column);
   }
-  vf_status st = vf_checker_from_json(ctx, id, obj, out, err);
+  vf_status st = vf_checker_from_json(ctx, family, id, obj, out, err);
   json_decref(obj);
   return st;
+}
+
+vf_status vf_checker_new(const vf_ctx *ctx, const char *id,
+                         const char *kwargs_json, vf_checker **out,
+                         vf_error *err) {
+  return vf_checker_new_in(ctx, NULL, id, kwargs_json, out, err);
 }
 
 void vf_checker_free(vf_checker *c) {
@@ -222,6 +273,8 @@ void vf_checker_free(vf_checker *c) {
 }
 
 const char *vf_checker_id(const vf_checker *c) { return c->def->id; }
+
+const char *vf_checker_family(const vf_checker *c) { return c->family; }
 
 vf_status vf_checker_run(const vf_checker *c, const char *response, size_t len,
                          vf_verdict *out, vf_error *err) {

@@ -48,7 +48,8 @@ static const struct {
 
 _Static_assert(RE_NFIXED <= VF_CTX_NRE, "vf_ctx.re too small");
 
-vf_status vf_ifeval_init(vf_ctx *ctx, vf_error *err) {
+vf_status vf_ifeval_init(vf_ctx *ctx, void **state, vf_error *err) {
+  *state = NULL;
   for (int i = 0; i < RE_NFIXED; i++) {
     vf_status st = vf_re_compile(fixed[i].pat, strlen(fixed[i].pat),
                                  fixed[i].flags | VF_RE_JIT, &ctx->re[i], err);
@@ -58,7 +59,7 @@ vf_status vf_ifeval_init(vf_ctx *ctx, vf_error *err) {
   return VF_OK;
 }
 
-void vf_ifeval_fini(vf_ctx *ctx) {
+void vf_ifeval_fini(vf_ctx *ctx, void *state) {
   for (int i = 0; i < RE_NFIXED; i++)
     vf_re_free(ctx->re[i]);
 }
@@ -736,11 +737,11 @@ static vf_status no_comma(const vf_checker *c, const char *r, size_t n,
 
 /* ---- the table (sorted by id) ------------------------------------------- */
 
-#define KI(name) {name, VF_KW_INT}
-#define KC(name) {name, VF_KW_COUNT}
-#define KS(name) {name, VF_KW_STR}
-#define KL(name) {name, VF_KW_STRLIST}
-#define KR(name) {name, VF_KW_REL}
+#define KI(name) {name, VF_KW_INT, 0}
+#define KC(name) {name, VF_KW_COUNT, 0}
+#define KS(name) {name, VF_KW_STR, 0}
+#define KL(name) {name, VF_KW_STRLIST, 0}
+#define KR(name) {name, VF_KW_REL, 0}
 
 static const vf_checkdef table[] = {
     {"change_case:capital_word_frequency", capital_words, NULL,

@@ -72,7 +72,7 @@ vf_status vf_ctx_new(vf_ctx **out, const char *data_dir, vf_error *err) {
   }
   LOAD(vf_punkt_load, "punkt_tab/english", &ctx->punkt);
   LOAD(vf_langdetect_load, "langdetect", &ctx->lang);
-  st = vf_ifeval_init(ctx, err);
+  st = vf_checks_init(ctx, err);
   if (st)
     goto fail;
   *out = ctx;
@@ -85,7 +85,7 @@ fail:
 void vf_ctx_free(vf_ctx *ctx) {
   if (!ctx)
     return;
-  vf_ifeval_fini(ctx);
+  vf_checks_fini(ctx);
   vf_punkt_free(ctx->punkt);
   vf_langdetect_free(ctx->lang);
   free(ctx->data_dir);

@@ -8,11 +8,12 @@
 
 #include "verif.h"
 
-/* Builds a prompt from a parsed input_data object (a json_t *); where
- * ("file:line") prefixes error messages. */
-vf_status vf_prompt_from_json(const vf_ctx *ctx, const void *obj,
-                              const char *where, vf_prompt **out,
-                              vf_error *err);
+/* Builds a prompt from a parsed input_data object (a json_t *), its ids
+ * resolved in family (see vf_checks_lookup: "ifeval" for IFEval input,
+ * NULL for registry order); where ("file:line") prefixes error messages. */
+vf_status vf_prompt_from_json(const vf_ctx *ctx, const char *family,
+                              const void *obj, const char *where,
+                              vf_prompt **out, vf_error *err);
 
 size_t vf_prompt_text_len(const vf_prompt *p);
 

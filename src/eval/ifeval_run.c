@@ -456,7 +456,7 @@ static void eval_item(const run *r, item *it) {
     return;
   }
   vf_prompt *p;
-  vf_status st = vf_prompt_from_json(r->ctx, o, where, &p, &it->err);
+  vf_status st = vf_prompt_from_json(r->ctx, "ifeval", o, where, &p, &it->err);
   json_decref(o);
   if (st)
     return;

@@ -47,9 +47,9 @@ vf_checker *vf_prompt_take_checker(vf_prompt *p, size_t i) {
 }
 
 /* Builds the checkers of a parsed input_data object. */
-static vf_status build(const vf_ctx *ctx, vf_prompt *p, const json_t *ids,
-                       const json_t *kwargs, const char *where,
-                       vf_error *err) {
+static vf_status build(const vf_ctx *ctx, const char *family, vf_prompt *p,
+                       const json_t *ids, const json_t *kwargs,
+                       const char *where, vf_error *err) {
   p->n = json_array_size(ids);
   p->chk = calloc(p->n ? p->n : 1, sizeof *p->chk);
   if (!p->chk)
@@ -63,8 +63,8 @@ static vf_status build(const vf_ctx *ctx, vf_prompt *p, const json_t *ids,
                           where, i);
     const json_t *kw = kwargs ? json_array_get(kwargs, i) : NULL;
     vf_error e2;
-    vf_status st = vf_checker_from_json(ctx, json_string_value(id), kw,
-                                        &p->chk[i], &e2);
+    vf_status st = vf_checker_from_json(ctx, family, json_string_value(id),
+                                        kw, &p->chk[i], &e2);
     if (st)
       return vf_set_error(err, st, "%s: field '%s'[%zu]: %s", where,
                           st == VF_EUNKNOWN_ID ? "instruction_id_list"
@@ -74,9 +74,9 @@ static vf_status build(const vf_ctx *ctx, vf_prompt *p, const json_t *ids,
   return VF_OK;
 }
 
-vf_status vf_prompt_from_json(const vf_ctx *ctx, const void *obj_,
-                              const char *where, vf_prompt **out,
-                              vf_error *err) {
+vf_status vf_prompt_from_json(const vf_ctx *ctx, const char *family,
+                              const void *obj_, const char *where,
+                              vf_prompt **out, vf_error *err) {
   const json_t *obj = obj_;
   *out = NULL;
   if (!json_is_object(obj))
@@ -111,7 +111,8 @@ vf_status vf_prompt_from_json(const vf_ctx *ctx, const void *obj_,
   vf_status st = p->text ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
   if (!st) {
     memcpy(p->text, json_string_value(text), p->text_len + 1);
-    st = build(ctx, p, ids, json_is_array(kwargs) ? kwargs : NULL, where, err);
+    st = build(ctx, family, p, ids, json_is_array(kwargs) ? kwargs : NULL,
+               where, err);
   }
   if (st) {
     vf_prompt_free(p);
@@ -131,7 +132,7 @@ vf_status vf_prompt_parse(const vf_ctx *ctx, const char *json, size_t len,
   if (!obj)
     return vf_set_error(err, VF_EJSON, "%s: malformed JSON: %s (column %d)",
                         where, je.text, je.column);
-  vf_status st = vf_prompt_from_json(ctx, obj, where, out, err);
+  vf_status st = vf_prompt_from_json(ctx, "ifeval", obj, where, out, err);
   json_decref(obj);
   return st;
 }

@@ -65,6 +65,10 @@ static int llm_bridge(void *ud, const char *fn, const char *args_json,
 
 vf_status vf_engine_new(const vf_ctx *ctx, const vf_engine_opts *opts,
                         vf_engine **out, vf_error *err) {
+  if (opts && opts->family &&
+      !vf_checks_family_named(opts->family, strlen(opts->family)))
+    return vf_set_error(err, VF_EINVAL, "unknown checker family '%s' (`verif "
+                        "check --list` lists them)", opts->family);
   vf_engine *e = calloc(1, sizeof *e);
   if (!e)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
@@ -126,7 +130,8 @@ void vf_engine_free(vf_engine *e) {
 static void parse_one(void *arg, size_t i) {
   batch *b = arg;
   slot *s = &b->s[i];
-  vf_item_parse(b->e->ctx, b->e->o.format, b->items[i], b->lens[i], s->where,
+  vf_item_parse(b->e->ctx, b->e->o.format, b->e->o.family, b->items[i],
+                b->lens[i], s->where,
                 &s->it);
   if (s->it.err.code)
     return;

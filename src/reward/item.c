@@ -113,10 +113,12 @@ static void read_checkers(vf_item *it, const json_t *checkers,
   }
 }
 
-static void read_ifeval(const vf_ctx *ctx, vf_item *it, const char *where) {
+static void read_ifeval(const vf_ctx *ctx, const char *family, vf_item *it,
+                        const char *where) {
   vf_prompt *p = NULL;
   vf_error e;
-  if (vf_prompt_from_json(ctx, it->json, where, &p, &e)) {
+  if (vf_prompt_from_json(ctx, family ? family : "ifeval", it->json, where,
+                          &p, &e)) {
     it->err = e;
     return;
   }
@@ -221,8 +223,9 @@ static const char *format_name(vf_format f) {
   }
 }
 
-void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *line,
-                   size_t len, const char *where, vf_item *it) {
+void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
+                   const char *line, size_t len, const char *where,
+                   vf_item *it) {
   json_error_t je;
   it->json = json_loadb(line, len, 0, &je);
   if (!it->json) {
@@ -255,7 +258,7 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *line,
     it->prompt_len = json_string_length(p);
   }
   if (f == VF_FORMAT_IFEVAL)
-    read_ifeval(ctx, it, where);
+    read_ifeval(ctx, family, it, where);
   else if (f == VF_FORMAT_VERL)
     read_verl(it, where);
   else

@@ -49,9 +49,12 @@ typedef struct vf_check_result {
 } vf_check_result;
 
 /* Parses one JSONL line into *it (which the caller zeroed); problems are
- * recorded in it->err (naming where and the field), never returned. */
-void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *line,
-                   size_t len, const char *where, vf_item *it);
+ * recorded in it->err (naming where and the field), never returned.
+ * family (NULL: each format's own, e.g. "ifeval" for IFEval rows) is the
+ * checker family instruction ids are resolved in. */
+void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
+                   const char *line, size_t len, const char *where,
+                   vf_item *it);
 void vf_item_free(vf_item *it);
 
 /* The text that is scored: after the last "</think>" unless keep_reasoning. */

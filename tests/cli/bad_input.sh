@@ -75,6 +75,16 @@ expect_err check-utf8 2 "stdin: response is not valid UTF-8 (byte offset 3)" sh 
 printf 'one, two' | "$V" check --id punctuation:no_comma > "$T/out"; [ $? -eq 1 ] && grep -q "^FAIL: found a comma" "$T/out" && ok || bad "check: FAIL verdict"
 printf 'one two' | "$V" check --id punctuation:no_comma > "$T/out"; [ $? -eq 0 ] && grep -q "^PASS" "$T/out" && ok || bad "check: PASS verdict"
 
+# 6b. checker families: --family, a qualified id, --list
+expect_err check-family 2 "unknown checker family 'nosuch' (families: ifeval" sh -c "echo hi | '$V' check --family nosuch --id punctuation:no_comma"
+expect_err check-qualified 2 "no family 'nosuch'" sh -c "echo hi | '$V' check --id nosuch/punctuation:no_comma"
+expect_err check-in-family 2 "unknown instruction id 'x:y' in family 'ifeval'" sh -c "echo hi | '$V' check --family ifeval --id x:y"
+printf 'one two' | "$V" check --id ifeval/punctuation:no_comma > "$T/out"; [ $? -eq 0 ] && grep -q "^PASS" "$T/out" && ok || bad "check: qualified id"
+"$V" check --list > "$T/out"; [ $? -eq 0 ] && grep -q "^family ifeval  *25 ids" "$T/out" && grep -q "^  punctuation:no_comma " "$T/out" && ok || bad "check --list: families and ids"
+"$V" check --list --family ifeval > "$T/out"; [ $? -eq 0 ] && [ "$(grep -c '^  ' "$T/out")" -eq 25 ] && ok || bad "check --list --family ifeval: 25 ids"
+expect_err list-family 2 "unknown family 'nosuch'" "$V" check --list --family nosuch
+expect_err score-family 2 "unknown checker family 'nosuch'" sh -c "echo '{}' | '$V' score --input - --family nosuch"
+
 # 7. missing files and unknown options
 expect_err no-file 2 "cannot open" "$V" eval ifeval --input_data "$T/nope.jsonl" --input_response_data "$T/resp.jsonl" --output_dir "$T/o10"
 expect_err bad-option 2 "unknown option '--frobnicate'" "$V" eval ifeval --frobnicate

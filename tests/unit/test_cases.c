@@ -5,7 +5,8 @@
  *   {"id", "kwargs", "response", "strict": bool, "loose": bool}
  *                                                      IFEval's two modes
  *   {"id", "kwargs", "error": "substring"}             building must fail
- *   optional "reason": "substring" of the failure reason, "note": free text.
+ *   optional "reason": "substring" of the failure reason, "note": free text,
+ *   "family": the checker family the id is looked up in (as "family/id").
  * A new case is one line; the file and line of a failing case are printed.
  */
 #include <dirent.h>
@@ -36,10 +37,10 @@ static void run_checker(const char *where, json_t *c, vf_checker *chk) {
            json_string_value(reason));
 }
 
-static void run_prompt(const char *where, json_t *c) {
-  json_t *p = json_pack("{s:s, s:[O], s:[O]}", "prompt", "case",
-                        "instruction_id_list", json_object_get(c, "id"),
-                        "kwargs", json_object_get(c, "kwargs"));
+static void run_prompt(const char *where, json_t *c, const char *id) {
+  json_t *p = json_pack("{s:s, s:[s], s:[O]}", "prompt", "case",
+                        "instruction_id_list", id, "kwargs",
+                        json_object_get(c, "kwargs"));
   char *text = json_dumps(p, 0);
   vf_prompt *pr = NULL;
   vf_error err = {0};
@@ -64,13 +65,17 @@ static void run_prompt(const char *where, json_t *c) {
 }
 
 static void run_case(const char *where, json_t *c) {
-  const char *id = json_string_value(json_object_get(c, "id"));
+  const char *fam = json_string_value(json_object_get(c, "family"));
+  const char *bare = json_string_value(json_object_get(c, "id"));
+  char id[300];
+  snprintf(id, sizeof id, "%s%s%s", fam ? fam : "", fam ? "/" : "",
+           bare ? bare : "");
   const json_t *kw = json_object_get(c, "kwargs");
   const json_t *error = json_object_get(c, "error");
   char *kwtext = kw ? json_dumps(kw, JSON_ENCODE_ANY) : NULL;
   vf_checker *chk = NULL;
   vf_error err = {0};
-  vf_status st = vf_checker_new(ctx, id ? id : "", kwtext, &chk, &err);
+  vf_status st = vf_checker_new(ctx, id, kwtext, &chk, &err);
   if (error) {
     CHECKF(st != VF_OK && strstr(err.msg, json_string_value(error)),
            "%s: expected error containing \"%s\", got \"%s\"", where,
@@ -80,7 +85,7 @@ static void run_case(const char *where, json_t *c) {
     if (!st && json_object_get(c, "expect"))
       run_checker(where, c, chk);
     if (!st && json_object_get(c, "strict"))
-      run_prompt(where, c);
+      run_prompt(where, c, id);
   }
   vf_checker_free(chk);
   free(kwtext);
