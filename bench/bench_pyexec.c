@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
   const char *p2 = "data/ifeval/input_response_data_gpt4_20231107_145030.jsonl";
   vf_pool *pool;
   vf_error err;
-  vf_pool_opts o = {0};
+  vf_pool_opts o = {.isolation = VF_ISOLATION_SHARED}; /* bench_rows: rows */
   double t0 = now();
   /* The pool first, so its processes do not inherit the workload's pages. */
   if (vf_pool_new(&o, &pool, &err)) {

@@ -188,6 +188,14 @@ typedef enum vf_format {
   VF_FORMAT_IFEVAL
 } vf_format;
 
+/* How dataset-supplied Python code is isolated (README, "The sandbox"). */
+typedef enum vf_isolation {
+  VF_ISOLATION_ROW,   /* each item's checks in a fresh process of their own */
+  VF_ISOLATION_SHARED /* long-lived workers shared by all items: a row's
+                         code can then change other rows' verdicts; only for
+                         datasets whose code the user trusts */
+} vf_isolation;
+
 typedef struct vf_engine_opts {
   vf_combine combine;
   vf_format format;
@@ -198,6 +206,7 @@ typedef struct vf_engine_opts {
   int workers;            /* sandboxed Python workers; 0 = all cores */
   double check_timeout_s; /* per Python check; 0 = 1 s */
   size_t memory_mb;       /* per Python worker; 0 = 1024 */
+  vf_isolation isolation; /* VF_ISOLATION_ROW unless set */
   /* The LLM judge for [llm] constraints; judge_urls NULL: none, and the soft
    * part is "unverified". */
   const char *judge_urls;          /* comma-separated base URLs (.../v1) */

@@ -49,7 +49,7 @@ static int string_opt(vf_engine_opts *eo, int argc, char **argv, int *i) {
   return 0;
 }
 
-/* --format, --combine, --on-judge-error. */
+/* --format, --combine, --on-judge-error, --isolation. */
 static int choice_opt(const char *cmd, vf_engine_opts *eo, int argc,
                       char **argv, int *i) {
   static const struct {
@@ -58,8 +58,9 @@ static int choice_opt(const char *cmd, vf_engine_opts *eo, int argc,
     int n;
   } ch[] = {{"--format", {"auto", "verinstruct", "verl", "ifeval"}, 4},
             {"--combine", {"product", "average", "all"}, 3},
-            {"--on-judge-error", {"error", "zero"}, 2}};
-  for (int k = 0; k < 3; k++) {
+            {"--on-judge-error", {"error", "zero"}, 2},
+            {"--isolation", {"row", "shared"}, 2}};
+  for (int k = 0; k < 4; k++) {
     const char *v = NULL;
     int r = cli_opt(argc, argv, i, ch[k].name, &v);
     if (r == 0)
@@ -76,8 +77,10 @@ static int choice_opt(const char *cmd, vf_engine_opts *eo, int argc,
       eo->format = (vf_format)c;
     else if (k == 1)
       eo->combine = (vf_combine)c;
-    else
+    else if (k == 2)
       eo->judge_error_zero = c == 1;
+    else
+      eo->isolation = (vf_isolation)c;
     return 1;
   }
   return 0;

@@ -1,7 +1,10 @@
 /*
  * dispatch.c: the pool's event loop, run by one thread per pool.  It keeps
  * a worker in every slot (asking the zygote for replacements), cuts the
- * queued jobs into batches for idle workers, reads results from each
+ * queued jobs into batches for idle workers (in VF_ISOLATION_ROW: gives
+ * each unit a fresh process of its own, killed when the unit is done, with
+ * at most `workers` of them busy and the other slots a stock of ready
+ * spares), reads results from each
  * worker's shared page when its DONE frame arrives, relays llm calls to the
  * calling threads, and enforces the per-check wall clock: a worker past
  * the limit is killed, its check gets a timeout error, and whatever of its
@@ -45,7 +48,7 @@ static void kill_worker(vf_worker *w) {
 }
 
 static vf_worker *by_pid(vf_pool *p, pid_t pid) {
-  for (int i = 0; i < p->nworkers; i++)
+  for (int i = 0; i < p->nslots; i++)
     if (p->w[i].pid == pid && p->w[i].state >= W_STARTING)
       return &p->w[i];
   return NULL;
@@ -53,7 +56,7 @@ static vf_worker *by_pid(vf_pool *p, pid_t pid) {
 
 static int live_workers(const vf_pool *p) {
   int n = 0;
-  for (int i = 0; i < p->nworkers; i++)
+  for (int i = 0; i < p->nslots; i++)
     n += p->w[i].state == W_IDLE || p->w[i].state == W_BUSY;
   return n;
 }
@@ -67,6 +70,7 @@ static void fail_pending(vf_pool *p) {
 }
 
 static void gone(vf_pool *p, vf_worker *w, int failed_start);
+static void unit_next(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u);
 
 /* The pool cannot run Python any more: stop every worker (no batch may
  * outlive its job) and fail what is waiting. */
@@ -80,7 +84,7 @@ static void break_pool(vf_pool *p, const char *msg) {
     snprintf(p->startup_err, sizeof p->startup_err, "%s", msg);
     pthread_cond_broadcast(&p->started);
   }
-  for (int i = 0; i < p->nworkers; i++) {
+  for (int i = 0; i < p->nslots; i++) {
     vf_worker *w = &p->w[i];
     if (w->pidfd >= 0)
       vf_ipc_pidfd_kill(w->pidfd, SIGKILL);
@@ -89,6 +93,43 @@ static void break_pool(vf_pool *p, const char *msg) {
       gone(p, w, 0);
   }
   fail_pending(p);
+}
+
+/* ---- units (VF_ISOLATION_ROW) ------------------------------------------- */
+
+/* Does unit u have a check not yet sent (or sent back)? */
+static int unit_pending(const vf_job *j, vf_unit *u) {
+  uint32_t end = u->first + u->count;
+  while (u->scan < end && j->state[u->scan] != C_PENDING)
+    u->scan++;
+  return u->scan < end;
+}
+
+/* Unit u has no process any more: it goes back on its job's stack when it
+ * has checks left (they run in a fresh process). */
+static void unit_release(vf_job *j, vf_unit *u) {
+  u->owner = -1;
+  u->scan = u->first;
+  if (!u->queued && unit_pending(j, u)) {
+    u->queued = 1;
+    j->uretry[j->nuretry++] = (uint32_t)(u - j->units);
+  }
+}
+
+/* A unit of j that needs a process, or NULL. */
+static vf_unit *take_unit(vf_job *j) {
+  while (j->nuretry > 0) {
+    vf_unit *u = &j->units[j->uretry[--j->nuretry]];
+    u->queued = 0;
+    if (u->owner < 0 && unit_pending(j, u))
+      return u;
+  }
+  while (j->next_unit < j->nunits) {
+    vf_unit *u = &j->units[j->next_unit++];
+    if (unit_pending(j, u))
+      return u;
+  }
+  return NULL;
 }
 
 /* ---- results ------------------------------------------------------------- */
@@ -145,7 +186,10 @@ static void settle(vf_pool *p, vf_worker *w, reason r, const char *status) {
       requeue(j, i);
     }
   }
+  if (w->unit)
+    unit_release(j, w->unit);
   w->job = NULL;
+  w->unit = NULL;
   w->nidx = 0;
 }
 
@@ -161,6 +205,9 @@ static void gone(vf_pool *p, vf_worker *w, int failed_start) {
   w->shm = NULL;
   w->pid = 0;
   w->gen++;
+  w->restart = !w->finished;
+  w->unit = NULL;
+  w->used = w->finished = 0;
   w->llm_wait = 0;
   vf_buf_reset(&w->out);
   vf_buf_reset(&w->in);
@@ -216,7 +263,7 @@ static void zygote_lost(vf_pool *p) {
   }
   p->zpid = 0;
   p->zready = 0;
-  for (int i = 0; i < p->nworkers; i++) {
+  for (int i = 0; i < p->nslots; i++) {
     vf_worker *w = &p->w[i];
     if (w->state == W_EMPTY)
       continue;
@@ -231,7 +278,7 @@ static void zygote_lost(vf_pool *p) {
 }
 
 static void on_spawned(vf_pool *p, const vf_zmsg *m, int *fds) {
-  vf_worker *w = m->slot >= 0 && m->slot < p->nworkers ? &p->w[m->slot] : NULL;
+  vf_worker *w = m->slot >= 0 && m->slot < p->nslots ? &p->w[m->slot] : NULL;
   vf_shm *shm = fds[1] >= 0 ? vf_ipc_map_shm(fds[1]) : NULL;
   if (fds[1] >= 0)
     close(fds[1]);
@@ -274,7 +321,7 @@ static void on_zmsg(vf_pool *p, const vf_zmsg *m, int *fds) {
     on_spawned(p, m, fds);
     return;
   case VF_Z_SPAWN_FAIL:
-    if (m->slot >= 0 && m->slot < p->nworkers &&
+    if (m->slot >= 0 && m->slot < p->nslots &&
         p->w[m->slot].state == W_SPAWNING) {
       snprintf(p->w[m->slot].fail, sizeof p->w[m->slot].fail, "%s", m->text);
       gone(p, &p->w[m->slot], 1);
@@ -317,7 +364,7 @@ static void maintain(vf_pool *p, uint64_t now) {
       break_pool(p, "cannot fork the zygote");
     return;
   }
-  for (int i = 0; p->zready && i < p->nworkers; i++) {
+  for (int i = 0; p->zready && i < p->nslots; i++) {
     vf_worker *w = &p->w[i];
     if (w->state != W_EMPTY || now < w->spawn_after)
       continue;
@@ -327,7 +374,7 @@ static void maintain(vf_pool *p, uint64_t now) {
       return;
     }
     w->state = W_SPAWNING;
-    if (p->startup_done)
+    if (p->startup_done && w->restart)
       p->stats.restarts++;
   }
 }
@@ -425,8 +472,12 @@ static void on_done(vf_pool *p, vf_worker *w, const char *b, size_t n) {
     gone(p, w, 0);
     return;
   }
+  vf_job *j = w->job;
+  vf_unit *u = w->unit;
   settle(p, w, R_RETIRE, ""); /* every result is there */
   w->state = W_IDLE;
+  if (p->row)
+    unit_next(p, w, j, u);
 }
 
 static void on_ready(vf_pool *p, vf_worker *w) {
@@ -437,7 +488,7 @@ static void on_ready(vf_pool *p, vf_worker *w) {
   w->state = W_IDLE;
   w->seen_cur = -1;
   p->start_fails = 0;
-  if (!p->startup_done && live_workers(p) == p->nworkers) {
+  if (!p->startup_done && live_workers(p) == p->nslots) {
     p->startup_done = 1;
     pthread_cond_broadcast(&p->started);
   }
@@ -552,17 +603,13 @@ static size_t pick(vf_job *j, uint32_t *idx, size_t want) {
   return k;
 }
 
-static void assign(vf_pool *p, vf_worker *w, vf_job *j) {
-  size_t pending = j->nretry + (j->n - j->next_idx);
-  size_t want = (pending + (size_t)p->nworkers - 1) / (size_t)p->nworkers;
-  want = want < 1 ? 1 : want > VF_BATCH_MAX ? VF_BATCH_MAX : want;
-  size_t k = pick(j, w->idx, want);
+/* Sends checks w->idx[0..k) of j to idle worker w as one batch; returns
+ * how many fitted (0: out of memory; the caller takes them back). */
+static size_t send_batch(vf_pool *p, vf_worker *w, vf_job *j, size_t k) {
   uint32_t seq = ++p->seq;
   size_t m = vf_batch_encode(p->enc, seq, j->checks, w->idx, k, &w->out);
-  for (size_t i = m; i < k; i++)
-    requeue(j, w->idx[i]);
   if (m == 0)
-    return; /* out of memory: try again later */
+    return 0;
   for (size_t i = 0; i < m; i++)
     j->state[w->idx[i]] = C_SENT;
   atomic_store_explicit(&w->shm->done, 0, memory_order_relaxed);
@@ -575,10 +622,80 @@ static void assign(vf_pool *p, vf_worker *w, vf_job *j) {
   w->paused_ns = 0;
   w->state = W_BUSY;
   flush_out(w);
+  return m;
+}
+
+/* VF_ISOLATION_SHARED: a share of the job's checks, whoever's they are. */
+static void assign(vf_pool *p, vf_worker *w, vf_job *j) {
+  size_t pending = j->nretry + (j->n - j->next_idx);
+  size_t want = (pending + (size_t)p->nworkers - 1) / (size_t)p->nworkers;
+  want = want < 1 ? 1 : want > VF_BATCH_MAX ? VF_BATCH_MAX : want;
+  size_t k = pick(j, w->idx, want);
+  size_t m = send_batch(p, w, j, k);
+  for (size_t i = m; i < k; i++)
+    requeue(j, w->idx[i]);
+}
+
+/* VF_ISOLATION_ROW: the next batch of unit u goes to w, its owner from now
+ * on; 0 when it could not be sent (the unit goes back on the stack). */
+static int assign_unit(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u) {
+  size_t k = 0;
+  for (uint32_t i = u->scan; i < u->first + u->count && k < VF_BATCH_MAX; i++)
+    if (j->state[i] == C_PENDING)
+      w->idx[k++] = i;
+  u->owner = (int)(w - p->w);
+  w->unit = u;
+  if (send_batch(p, w, j, k) == 0) {
+    w->unit = NULL;
+    unit_release(j, u);
+    return 0;
+  }
+  if (!w->used)
+    p->stats.units++;
+  w->used = 1;
+  return 1;
+}
+
+/* After a batch of unit u: its next batch, or the end of the process. */
+static void unit_next(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u) {
+  if (u && u->owner < 0 && unit_pending(j, u) && assign_unit(p, w, j, u))
+    return;
+  w->finished = u && !unit_pending(j, u);
+  kill_worker(w);
+  gone(p, w, 0);
+}
+
+/* A unit (and its job) that needs a process, round robin over the jobs. */
+static vf_job *next_unit(vf_pool *p, vf_unit **u) {
+  vf_job *first = p->rr && p->rr->next ? p->rr->next : p->jobs;
+  for (int pass = 0; pass < 2; pass++)
+    for (vf_job *j = pass ? p->jobs : first; j && (!pass || j != first);
+         j = j->next)
+      if ((*u = take_unit(j)) != NULL)
+        return p->rr = j;
+  return NULL;
+}
+
+static void assign_rows(vf_pool *p) {
+  int busy = 0;
+  for (int i = 0; i < p->nslots; i++)
+    busy += p->w[i].state == W_BUSY;
+  for (int i = 0; i < p->nslots && busy < p->nworkers; i++) {
+    vf_worker *w = &p->w[i];
+    vf_unit *u = NULL;
+    vf_job *j = w->state == W_IDLE && !w->used ? next_unit(p, &u) : NULL;
+    if (!j)
+      continue;
+    busy += assign_unit(p, w, j, u);
+  }
 }
 
 static void assign_all(vf_pool *p) {
-  for (int i = 0; i < p->nworkers; i++) {
+  if (p->row) {
+    assign_rows(p);
+    return;
+  }
+  for (int i = 0; i < p->nslots; i++) {
     vf_worker *w = &p->w[i];
     vf_job *j = w->state == W_IDLE ? next_job(p) : NULL;
     if (j)
@@ -619,7 +736,7 @@ static uint64_t tick(const vf_pool *p) {
 /* Enforces deadlines; returns the next time the loop must wake (0: none). */
 static uint64_t watch(vf_pool *p, uint64_t now) {
   uint64_t next = 0;
-  for (int i = 0; i < p->nworkers; i++) {
+  for (int i = 0; i < p->nslots; i++) {
     vf_worker *w = &p->w[i];
     uint64_t dl = 0;
     if (w->state == W_BUSY) {
@@ -655,7 +772,7 @@ static size_t build_pollfds(vf_pool *p, struct pollfd *fds, int *who) {
     fds[n] = (struct pollfd){p->zfd, POLLIN, 0};
     who[n++] = -2;
   }
-  for (int i = 0; i < p->nworkers; i++) {
+  for (int i = 0; i < p->nslots; i++) {
     vf_worker *w = &p->w[i];
     if (w->sock < 0 || w->state < W_STARTING || w->state == W_DYING)
       continue;
@@ -698,7 +815,7 @@ static int poll_timeout(uint64_t next, uint64_t now) {
 
 void *vf_pool_loop(void *pool) {
   vf_pool *p = pool;
-  size_t cap = (size_t)p->nworkers + 2;
+  size_t cap = (size_t)p->nslots + 2;
   struct pollfd *fds = malloc(cap * sizeof *fds);
   int *who = malloc(cap * sizeof *who);
   pthread_mutex_lock(&p->mu);

@@ -1,9 +1,10 @@
 /*
  * pool.c: the public face of pyexec (pyexec.h).  vf_pool_new forks the
  * zygote and starts the dispatcher thread (dispatch.c), then waits until
- * every worker is sandboxed; vf_pool_run queues the caller's checks as a
- * job, answers the job's llm calls on the caller's thread, and returns when
- * every check has its one result.  Concurrent calls share the workers.
+ * every worker is sandboxed; vf_pool_run[_units] queues the caller's checks
+ * as a job (cut into units in VF_ISOLATION_ROW), answers the job's llm
+ * calls on the caller's thread, and returns when every check has its one
+ * result.  Concurrent calls share the processes.
  */
 #include "pyexec/pool_int.h"
 
@@ -33,6 +34,7 @@
 #endif
 
 #define STARTUP_S 60 /* Python start plus the first workers */
+#define SPARES_PER_WORKER 1 /* VF_ISOLATION_ROW: ready processes in stock */
 
 void vf_pool_wake(vf_pool *p) {
   char c = 1;
@@ -44,7 +46,7 @@ int vf_pool_start_zygote(vf_pool *p) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
     return -1;
-  vf_zygote_cfg cfg = {p->memory_bytes, sv[1], KEEP_STDERR, 0};
+  vf_zygote_cfg cfg = {p->memory_bytes, sv[1], KEEP_STDERR, p->row, 0};
   pid_t pid = fork();
   if (pid == 0) {
     close(sv[0]);
@@ -93,15 +95,17 @@ static int count_cpus(void) {
 static vf_status init_pool(vf_pool *p, const vf_pool_opts *o, vf_error *err) {
   p->opts = *o;
   p->nworkers = o->workers > 0 ? o->workers : count_cpus();
+  p->row = o->isolation != VF_ISOLATION_SHARED;
+  p->nslots = p->nworkers * (p->row ? 1 + SPARES_PER_WORKER : 1);
   double t = o->check_timeout_s > 0 ? o->check_timeout_s : 1.0;
   p->timeout_ns = (uint64_t)(t * 1e9);
   p->memory_bytes = (o->memory_mb ? o->memory_mb : 1024) << 20;
   p->zfd = p->wake[0] = p->wake[1] = -1;
-  p->w = calloc((size_t)p->nworkers, sizeof *p->w);
+  p->w = calloc((size_t)p->nslots, sizeof *p->w);
   p->enc = vf_batch_enc_new();
   if (!p->w || !p->enc)
     return vf_set_error(err, VF_ENOMEM, "pyexec: out of memory");
-  for (int i = 0; i < p->nworkers; i++)
+  for (int i = 0; i < p->nslots; i++)
     p->w[i].sock = p->w[i].pidfd = -1;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->started, NULL);
@@ -190,7 +194,7 @@ void vf_pool_free(vf_pool *p) {
     pthread_join(p->thread, NULL);
   }
   stop_zygote(p); /* it kills its workers */
-  for (int i = 0; p->w && i < p->nworkers; i++)
+  for (int i = 0; p->w && i < p->nslots; i++)
     close_worker(&p->w[i]);
   while (p->replies) {
     vf_llm_req *r = p->replies;
@@ -213,7 +217,24 @@ void vf_pool_free(vf_pool *p) {
 
 /* ---- running a job ------------------------------------------------------ */
 
-static int job_alloc(vf_job *j, vf_pycheck *checks, size_t n) {
+/* Cuts the job into its units (NULL unit_len: one check each). */
+static int job_units(vf_job *j, const size_t *unit_len, size_t nunits) {
+  size_t at = 0;
+  j->nunits = unit_len ? nunits : j->n;
+  j->units = malloc(j->nunits * sizeof *j->units);
+  j->uretry = malloc(j->nunits * sizeof *j->uretry);
+  if (!j->units || !j->uretry)
+    return -1;
+  for (size_t k = 0; k < j->nunits; k++) {
+    size_t len = unit_len ? unit_len[k] : 1;
+    j->units[k] = (vf_unit){(uint32_t)at, (uint32_t)len, (uint32_t)at, -1, 0};
+    at += len;
+  }
+  return 0;
+}
+
+static int job_alloc(vf_pool *p, vf_job *j, vf_pycheck *checks, size_t n,
+                     const size_t *unit_len, size_t nunits) {
   memset(j, 0, sizeof *j);
   j->checks = checks;
   j->n = j->remaining = n;
@@ -221,14 +242,31 @@ static int job_alloc(vf_job *j, vf_pycheck *checks, size_t n) {
   j->deaths = calloc(n, 1);
   j->retry = malloc(n * sizeof *j->retry);
   pthread_cond_init(&j->cond, NULL);
-  return j->state && j->deaths && j->retry ? 0 : -1;
+  if (!j->state || !j->deaths || !j->retry)
+    return -1;
+  return p->row ? job_units(j, unit_len, nunits) : 0;
 }
 
 static void job_release(vf_job *j) {
   free(j->state);
   free(j->deaths);
   free(j->retry);
+  free(j->units);
+  free(j->uretry);
   pthread_cond_destroy(&j->cond);
+}
+
+/* Do the unit lengths cut n checks exactly? */
+static int units_valid(size_t n, const size_t *unit_len, size_t nunits) {
+  size_t sum = 0;
+  if (!unit_len || nunits == 0)
+    return 0;
+  for (size_t k = 0; k < nunits; k++) {
+    if (unit_len[k] == 0 || unit_len[k] > n - sum)
+      return 0;
+    sum += unit_len[k];
+  }
+  return sum == n;
 }
 
 /* Checks no worker could hold get their error before being queued. */
@@ -290,13 +328,17 @@ static void drop_requests(vf_job *j) {
   j->llm_tail = NULL;
 }
 
-vf_status vf_pool_run(vf_pool *p, vf_pycheck *checks, size_t n, vf_error *err) {
+static vf_status run_job(vf_pool *p, vf_pycheck *checks, size_t n,
+                         const size_t *unit_len, size_t nunits,
+                         vf_error *err) {
   vf_job j;
   if (n == 0)
     return VF_OK;
   if (!p || !checks)
     return vf_set_error(err, VF_EINVAL, "pyexec: no pool or no checks");
-  if (job_alloc(&j, checks, n)) {
+  if (n > UINT32_MAX)
+    return vf_set_error(err, VF_EINVAL, "pyexec: too many checks in one run");
+  if (job_alloc(p, &j, checks, n, unit_len, nunits)) {
     job_release(&j);
     return vf_set_error(err, VF_ENOMEM, "pyexec: out of memory");
   }
@@ -320,6 +362,24 @@ vf_status vf_pool_run(vf_pool *p, vf_pycheck *checks, size_t n, vf_error *err) {
   return VF_OK;
 }
 
+vf_status vf_pool_run(vf_pool *p, vf_pycheck *checks, size_t n, vf_error *err) {
+  return run_job(p, checks, n, NULL, 0, err);
+}
+
+vf_status vf_pool_run_units(vf_pool *p, vf_pycheck *checks, size_t n,
+                            const size_t *unit_len, size_t nunits,
+                            vf_error *err) {
+  if (n && !units_valid(n, unit_len, nunits))
+    return vf_set_error(err, VF_EINVAL,
+                        "pyexec: the unit lengths do not add up to %zu checks",
+                        n);
+  return run_job(p, checks, n, unit_len, nunits, err);
+}
+
+vf_isolation vf_pool_isolation(const vf_pool *p) {
+  return p->row ? VF_ISOLATION_ROW : VF_ISOLATION_SHARED;
+}
+
 void vf_pool_get_stats(vf_pool *p, vf_pool_stats *out) {
   pthread_mutex_lock(&p->mu);
   *out = p->stats;
@@ -331,7 +391,7 @@ size_t vf_pool_pids(vf_pool *p, pid_t *zygote, pid_t *workers, size_t cap) {
   pthread_mutex_lock(&p->mu);
   if (zygote)
     *zygote = p->zpid;
-  for (int i = 0; i < p->nworkers && k < cap; i++)
+  for (int i = 0; i < p->nslots && k < cap; i++)
     if (p->w[i].state >= W_STARTING && p->w[i].state != W_DYING)
       workers[k++] = p->w[i].pid;
   pthread_mutex_unlock(&p->mu);

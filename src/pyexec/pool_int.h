@@ -25,7 +25,16 @@ typedef struct vf_llm_req {
   char *reply;
 } vf_llm_req;
 
-/* One vf_pool_run call. */
+/* A unit (VF_ISOLATION_ROW): checks [first, first + count) of a job, run
+ * by one process at a time that runs nothing else. */
+typedef struct vf_unit {
+  uint32_t first, count;
+  uint32_t scan; /* no check of the unit before scan is C_PENDING */
+  int owner;     /* the slot running it, or -1 */
+  int queued;    /* on the job's uretry stack */
+} vf_unit;
+
+/* One vf_pool_run / vf_pool_run_units call. */
 typedef struct vf_job {
   struct vf_job *next, *prev;
   vf_pycheck *checks;
@@ -34,6 +43,10 @@ typedef struct vf_job {
   uint8_t *deaths;    /* workers that died running it */
   uint32_t *retry;    /* to send again (their worker went away) */
   size_t nretry;
+  vf_unit *units;     /* VF_ISOLATION_ROW: the units, in check order */
+  size_t nunits, next_unit; /* units before next_unit had a process */
+  uint32_t *uretry;   /* units whose process went away before the end */
+  size_t nuretry;
   size_t remaining;   /* checks without a final result */
   pthread_cond_t cond;
   vf_llm_req *llm_head, *llm_tail; /* for the calling thread to answer */
@@ -55,6 +68,10 @@ typedef struct vf_worker {
   vf_shm *shm;
   uint64_t gen;
   vf_job *job; /* the batch in flight */
+  vf_unit *unit; /* VF_ISOLATION_ROW: the unit this process belongs to */
+  int used;      /* it was given work: it never gets another unit */
+  int finished;  /* it ended because its unit did (not a restart) */
+  int restart;   /* its slot is empty because it failed or retired */
   uint32_t idx[VF_BATCH_MAX];
   size_t nidx;
   uint32_t seq;
@@ -73,7 +90,9 @@ typedef struct vf_worker {
 
 struct vf_pool {
   vf_pool_opts opts;
-  int nworkers;
+  int nworkers; /* processes running checks at once */
+  int nslots;   /* slots: nworkers, plus ready spares in VF_ISOLATION_ROW */
+  int row;      /* opts.isolation == VF_ISOLATION_ROW */
   uint64_t timeout_ns;
   size_t memory_bytes;
   pthread_mutex_t mu;

@@ -3,9 +3,19 @@
  * code (VerInstruct's `check_following(instruction, response)` functions).
  *
  * A vf_pool owns one zygote process (forked from the caller, the only place
- * CPython is initialised) and a pool of sandboxed workers forked from it.
- * The reward engine hands it batches of checks; each check gets exactly one
- * verdict or error, whatever the code does.  Used by reward/ and the tests.
+ * CPython is initialised) and sandboxed processes forked from it.  Callers
+ * hand it checks grouped in units (a unit is one dataset row: its functions
+ * over the responses it judges); each check gets exactly one verdict or
+ * error, whatever the code does.  Used by reward/, audit and the tests.
+ *
+ * The trust boundary (VF_ISOLATION_ROW, the default): every unit runs in a
+ * process of its own, fresh from the zygote, that receives only that unit's
+ * texts, reports only on its own channel and result page (the parent
+ * accepts results only for the checks it sent there), and is killed when
+ * the unit is done.  A unit's code can decide that unit's verdicts and
+ * nothing else.  VF_ISOLATION_SHARED instead runs any checks in long-lived
+ * workers and relies on in-process guards, which code able to corrupt
+ * memory defeats: only for code the user trusts (a dataset they wrote).
  */
 #ifndef VF_PYEXEC_H
 #define VF_PYEXEC_H
@@ -53,11 +63,12 @@ typedef int (*vf_llm_fn)(void *ud, const char *fn, const char *args_json,
                          char **reply_json);
 
 typedef struct vf_pool_opts {
-  int workers;            /* 0 = one per core */
+  int workers;            /* processes running checks at once; 0 = cores */
   double check_timeout_s; /* 0 = 1.0 */
   size_t memory_mb;       /* per worker address space; 0 = 1024 */
   vf_llm_fn llm;          /* NULL: llm_call raises "no judge configured" */
   void *llm_ud;
+  vf_isolation isolation; /* verif.h; VF_ISOLATION_ROW unless set */
 } vf_pool_opts;
 
 typedef struct vf_pool vf_pool;
@@ -71,12 +82,29 @@ vf_status vf_pool_new(const vf_pool_opts *o, vf_pool **out, vf_error *err);
 /* Stops every process of the pool.  No vf_pool_run may be in progress. */
 void vf_pool_free(vf_pool *p);
 
-/* Runs n checks; returns when every one has its verdict (or error).
- * Thread-safe: concurrent calls share the workers. */
+/* Runs n checks, each a unit of its own (in VF_ISOLATION_ROW, one process
+ * per check: use vf_pool_run_units for rows of several checks); returns
+ * when every one has its verdict (or error).  Thread-safe: concurrent calls
+ * share the processes. */
 vf_status vf_pool_run(vf_pool *p, vf_pycheck *checks, size_t n, vf_error *err);
+
+/* Runs n checks cut into nunits units: unit k is the next unit_len[k]
+ * checks (every unit_len[k] >= 1, their sum n).  In VF_ISOLATION_ROW each
+ * unit runs in processes that run nothing else: one fresh process, or a
+ * fresh one per crash or timeout of its own code; a unit larger than one
+ * batch (VF_BATCH_MAX checks) goes to the same process batch after batch.
+ * Checks of one unit run in order within its process, so a check may see
+ * what earlier checks of its unit left behind, never another unit's.  In
+ * VF_ISOLATION_SHARED the units are ignored.  Returns VF_EINVAL (and runs
+ * nothing) when the lengths do not add up; otherwise VF_OK once every check
+ * has its verdict or error.  Thread-safe, like vf_pool_run. */
+vf_status vf_pool_run_units(vf_pool *p, vf_pycheck *checks, size_t n,
+                            const size_t *unit_len, size_t nunits,
+                            vf_error *err);
 
 typedef struct vf_pool_stats {
   unsigned long long checks, errors, timeouts, crashes, restarts;
+  unsigned long long units; /* units run (VF_ISOLATION_ROW) */
   unsigned long long tainted; /* workers replaced because a check changed
                                  state shared with later checks */
   char last_taint[160];       /* what the last such check changed */
@@ -84,8 +112,12 @@ typedef struct vf_pool_stats {
 
 void vf_pool_get_stats(vf_pool *p, vf_pool_stats *out);
 
+/* The isolation the pool was made with. */
+vf_isolation vf_pool_isolation(const vf_pool *p);
+
 /* Process ids of the zygote and of up to cap live workers (for tests and
- * diagnostics); returns the number of workers written. */
+ * diagnostics; in VF_ISOLATION_ROW the ready spares and the processes
+ * running units); returns the number of workers written. */
 size_t vf_pool_pids(vf_pool *p, pid_t *zygote, pid_t *workers, size_t cap);
 
 #endif /* VF_PYEXEC_H */

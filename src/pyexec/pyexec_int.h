@@ -118,6 +118,7 @@ typedef struct vf_zygote_cfg {
   size_t memory_bytes;
   int ctl_fd;       /* the zygote's end of the control pair */
   int keep_stderr;  /* workers keep fd 2 (sanitizer builds) */
+  int row;          /* VF_ISOLATION_ROW: a worker runs one unit, unguarded */
   pid_t zygote_pid; /* set by the zygote for its workers */
 } vf_zygote_cfg;
 

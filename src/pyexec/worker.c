@@ -5,8 +5,10 @@
  * sandbox (fatal on failure: the worker reports why and exits, never runs
  * unsandboxed), snapshot the shared state.  Then it serves batches: checks
  * run in order, each result goes to the shared page as it finishes, and a
- * DONE frame ends the batch.  A check that changed shared state (guard.c)
- * ends the worker after its own result; the parent re-runs the rest.
+ * DONE frame ends the batch.  In VF_ISOLATION_SHARED a check that changed
+ * shared state (guard.c) ends the worker after its own result and the
+ * parent re-runs the rest; in VF_ISOLATION_ROW the worker serves one unit
+ * and is killed after it, so there is no snapshot to keep.
  */
 #include "pyexec/pyside.h"
 
@@ -134,7 +136,7 @@ static vf_code *code_at(worker *w, const vf_batch_view *v, uint32_t i) {
   if (!w->code[i])
     w->code[i] = vf_pyrun_code(w->run, v->blob + v->strs[i].off,
                                v->strs[i].len, &fresh);
-  if (fresh && vf_guard_dirty(w->guard, why, sizeof why) &&
+  if (fresh && w->guard && vf_guard_dirty(w->guard, why, sizeof why) &&
       vf_guard_refresh(w->guard))
     fail(w, "out of memory refreshing the state snapshot");
   return w->code[i];
@@ -180,7 +182,7 @@ static int run_batch(worker *w, const vf_batch_view *v) {
     atomic_store_explicit(&w->shm->cur, (int32_t)done, memory_order_release);
     run_one(w, v, done);
     atomic_store_explicit(&w->shm->done, ++done, memory_order_release);
-    retire = vf_guard_dirty(w->guard, why, sizeof why);
+    retire = w->guard && vf_guard_dirty(w->guard, why, sizeof why);
   }
   for (uint32_t i = 0; i < v->hdr->nstr; i++)
     Py_XDECREF(w->str[i]);
@@ -245,9 +247,9 @@ void vf_worker_main(vf_pyenv *env, const vf_zygote_cfg *cfg, int chan,
   enter_sandbox(&w, cfg);
   vf_llmcall_set_channel(env->llm_module, CHAN);
   settle_importers();
-  w.guard = vf_guard_new(env);
+  w.guard = cfg->row ? NULL : vf_guard_new(env);
   w.run = vf_pyrun_new(env, CODE_CACHE);
-  if (!w.guard || !w.run)
+  if ((!cfg->row && !w.guard) || !w.run)
     fail(&w, "out of memory taking the state snapshot");
   if (vf_ipc_send_frame(CHAN, VF_FR_READY, NULL, 0))
     _exit(0);

@@ -2,7 +2,8 @@
  * engine.c: the reward engine, the one path every door (verif score, the
  * server, the C API) goes through.  For a batch of items it parses them,
  * runs the native hard checks on threads and the Python ones in the sandbox
- * pool (one vf_pool_run for the whole batch), takes the soft verdict, and
+ * pool (one vf_pool_run_units for the whole batch, one unit per item: an
+ * item's code decides that item's verdicts only), takes the soft verdict, and
  * combines both into one record per item, in input order.
  */
 #include <math.h>
@@ -84,7 +85,8 @@ vf_status vf_engine_new(const vf_ctx *ctx, const vf_engine_opts *opts,
                      .check_timeout_s = e->o.check_timeout_s,
                      .memory_mb = e->o.memory_mb,
                      .llm = llm_bridge,
-                     .llm_ud = e};
+                     .llm_ud = e,
+                     .isolation = e->o.isolation};
   vf_status pst = vf_pool_new(&po, &e->pool, err);
   if (pst) {
     vf_engine_free(e);
@@ -206,11 +208,16 @@ static const char *pyerr_name(vf_pyerr_kind k) {
   }
 }
 
-/* Collects the Python checks of non-empty answers; empty ones fail here. */
-static size_t collect_python(batch *b, vf_pycheck *pc, pyref *ref) {
+/* Collects the Python checks of non-empty answers (empty ones fail here),
+ * item by item: unit_len[k] gets the number of checks of the k-th item
+ * that has any, *nunits how many such items there are. */
+static size_t collect_python(batch *b, vf_pycheck *pc, pyref *ref,
+                             size_t *unit_len, size_t *nunits) {
   size_t n = 0;
+  *nunits = 0;
   for (size_t j = 0; j < b->n; j++) {
     slot *s = &b->s[j];
+    size_t before = n;
     if (s->it.err.code)
       continue;
     for (size_t r = 0; r < s->it.nresp; r++)
@@ -233,6 +240,9 @@ static size_t collect_python(batch *b, vf_pycheck *pc, pyref *ref) {
         }
         n++;
       }
+    if (n > before && unit_len)
+      unit_len[*nunits] = n - before;
+    *nunits += n > before;
   }
   return n;
 }
@@ -264,16 +274,17 @@ static void store_python(batch *b, const vf_pycheck *pc, const pyref *ref,
 }
 
 static vf_status run_python(batch *b, vf_error *err) {
-  size_t n = collect_python(b, NULL, NULL);
+  size_t nunits, n = collect_python(b, NULL, NULL, NULL, &nunits);
   if (!n)
     return VF_OK;
   vf_pool *pool = b->e->pool;
   vf_pycheck *pc = calloc(n, sizeof *pc);
   pyref *ref = calloc(n, sizeof *ref);
+  size_t *unit_len = calloc(nunits, sizeof *unit_len);
   vf_status st = VF_ENOMEM;
-  if (pc && ref) {
-    collect_python(b, pc, ref);
-    st = vf_pool_run(pool, pc, n, err);
+  if (pc && ref && unit_len) {
+    collect_python(b, pc, ref, unit_len, &nunits);
+    st = vf_pool_run_units(pool, pc, n, unit_len, nunits, err);
     if (!st)
       store_python(b, pc, ref, n);
   } else {
@@ -281,6 +292,7 @@ static vf_status run_python(batch *b, vf_error *err) {
   }
   free(pc);
   free(ref);
+  free(unit_len);
   return st;
 }
 

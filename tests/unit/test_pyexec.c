@@ -5,8 +5,11 @@
  * check patches); the test asserts the hostile verdict (an error, or the
  * right verdict), that nothing outside was touched (files, a loopback
  * listener, stray processes), and that the canaries are right both in the
- * same vf_pool_run and in the next one.  Also: verdict and error plumbing,
- * the llm_call bridge, concurrent callers, and the sandbox policy table.
+ * same vf_pool_run and in the next one.  The hostile suite runs under the
+ * row boundary (the default), the state-patching suite under both
+ * isolations; units are checked to share one process and nothing else.
+ * Also: verdict and error plumbing, the llm_call bridge, concurrent
+ * callers, and the sandbox policy table.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -492,6 +495,101 @@ static void test_global_state(vf_pool *p) {
            c[i].verdict, c[i].error);
 }
 
+/* ---- units ----------------------------------------------------------- */
+
+/* Counts its calls in a module attribute: the count a check sees is the
+ * number of checks its process ran before it, plus one. */
+static const char counter_code[] =
+    HEAD "    re.verif_seen = getattr(re, 'verif_seen', 0) + 1\n"
+         "    return re.verif_seen == int(response)\n";
+
+static char numbers[1200][8];
+
+/* A unit runs in one process, batch after batch; the next unit does not
+ * see what it left. */
+static void test_unit_process(vf_pool *p) {
+  enum { BIG = 1100 }; /* more than one batch (VF_BATCH_MAX) */
+  static vf_pycheck c[BIG + 3];
+  size_t len[3] = {BIG, 2, 1};
+  vf_error err;
+  for (int i = 0; i < BIG + 3; i++) {
+    snprintf(numbers[i], sizeof numbers[i], "%d", i + 1);
+    c[i] = mk(counter_code, numbers[i]);
+  }
+  c[BIG] = mk(counter_code, "1"); /* the second unit counts from 1 again */
+  c[BIG + 1] = mk(counter_code, "2");
+  c[BIG + 2] = mk(counter_code, "1");
+  CHECK(vf_pool_run_units(p, c, BIG + 3, len, 3, &err) == VF_OK);
+  int wrong = 0;
+  for (int i = 0; i < BIG + 3; i++)
+    wrong += c[i].verdict != VF_PY_TRUE;
+  CHECKF(wrong == 0, "unit processes: %d of %d checks saw another count "
+         "(first: %d %s)", wrong, BIG + 3, c[0].verdict, c[0].error);
+}
+
+/* What a check does to its process reaches the later checks of its unit
+ * (one row, one author) and no check of another unit. */
+static void test_unit_scope(vf_pool *p) {
+  char *patch = code_of("    re.search = lambda *a, **k: None\n"
+                        "    return True\n");
+  char *probe = code_of("    return re.search('wor', response) is not None\n");
+  vf_pycheck c[4] = {mk(patch, "hello world"), mk(probe, "hello world"),
+                     mk(probe, "hello world"), mk(canary, "hello world")};
+  size_t len[3] = {2, 1, 1};
+  vf_error err;
+  CHECK(vf_pool_run_units(p, c, 4, len, 3, &err) == VF_OK);
+  CHECKF(c[0].verdict == VF_PY_TRUE && c[1].verdict == VF_PY_FALSE,
+         "the patch should reach its own unit: %d %d", c[0].verdict,
+         c[1].verdict);
+  CHECKF(c[2].verdict == VF_PY_TRUE && c[3].verdict == VF_PY_TRUE,
+         "the patch reached another unit: %d %d (%s)", c[2].verdict,
+         c[3].verdict, c[2].error);
+}
+
+/* A unit whose code crashes its process: that check gets the crash, the
+ * rest of the unit its verdicts (in a fresh process), other units theirs. */
+static void test_unit_crash(vf_pool *p) {
+  char *die = code_of("    import os\n    os._exit(1)\n");
+  vf_pycheck c[5] = {mk(canary, "hello world"), mk(die, "x"),
+                     mk(canary, "hello"), mk(canary, "hello world"),
+                     mk(canary, "hello")};
+  size_t len[2] = {3, 2};
+  vf_error err;
+  CHECK(vf_pool_run_units(p, c, 5, len, 2, &err) == VF_OK);
+  CHECKF(c[1].error_kind == VF_PYERR_CRASH, "crash: %d %s", c[1].error_kind,
+         c[1].error);
+  CHECKF(c[0].verdict == VF_PY_TRUE && c[2].verdict == VF_PY_FALSE &&
+             c[3].verdict == VF_PY_TRUE && c[4].verdict == VF_PY_FALSE,
+         "around a crash: %d %d %d %d", c[0].verdict, c[2].verdict,
+         c[3].verdict, c[4].verdict);
+}
+
+static void test_unit_lengths(vf_pool *p) {
+  vf_pycheck c[3] = {mk(canary, "hello world"), mk(canary, "hello world"),
+                     mk(canary, "hello world")};
+  size_t bad1[2] = {2, 2}, bad2[2] = {3, 0}, bad3[1] = {2};
+  vf_error err;
+  CHECK(vf_pool_run_units(p, c, 3, bad1, 2, &err) == VF_EINVAL);
+  CHECK(vf_pool_run_units(p, c, 3, bad2, 2, &err) == VF_EINVAL);
+  CHECK(vf_pool_run_units(p, c, 3, bad3, 1, &err) == VF_EINVAL);
+  CHECK(vf_pool_run_units(p, c, 3, NULL, 0, &err) == VF_EINVAL);
+  CHECKF(c[0].verdict == 0 && c[0].error_kind == VF_PYERR_NONE,
+         "a refused run ran checks");
+  CHECK(vf_pool_run_units(p, c, 0, NULL, 0, &err) == VF_OK);
+}
+
+static void test_units(vf_pool *p) {
+  vf_pool_stats a, b;
+  vf_pool_get_stats(p, &a);
+  test_unit_process(p);
+  test_unit_scope(p);
+  test_unit_crash(p);
+  test_unit_lengths(p);
+  vf_pool_get_stats(p, &b);
+  CHECKF(b.units >= a.units + 3 + 3 + 3, "units run: %llu -> %llu", a.units,
+         b.units);
+}
+
 /* ---- processes dying from outside ----------------------------------- */
 
 typedef struct killer {
@@ -608,7 +706,7 @@ static int judge(void *ud, const char *fn, const char *args, char **reply) {
 
 static void test_llm(void) {
   int calls = 0;
-  vf_pool_opts o = {1, 0.5, 0, judge, &calls};
+  vf_pool_opts o = {1, 0.5, 0, judge, &calls, VF_ISOLATION_ROW};
   vf_pool *p;
   vf_error err;
   CHECK(vf_pool_new(&o, &p, &err) == VF_OK);
@@ -659,9 +757,12 @@ static void *caller(void *a) {
   vf_pycheck c[300];
   vf_error err;
   for (int round = 0; round < 5; round++) {
+    size_t len[10];
     for (int i = 0; i < 300; i++)
       c[i] = mk(canary, (i + w->id + round) % 3 ? "hello world" : "hello");
-    if (vf_pool_run(w->p, c, 300, &err) != VF_OK)
+    for (int i = 0; i < 10; i++)
+      len[i] = 30;
+    if (vf_pool_run_units(w->p, c, 300, len, 10, &err) != VF_OK)
       w->bad++;
     for (int i = 0; i < 300; i++)
       w->bad += c[i].verdict != ((i + w->id + round) % 3 ? 1 : 0);
@@ -723,7 +824,7 @@ static void test_sandbox_mechanism(void) {
 /* A worker that cannot enter its sandbox never runs anything, and the pool
  * says why instead of starting without it. */
 static void test_fail_closed(void) {
-  vf_pool_opts o = {1, 0.5, 0, NULL, NULL};
+  vf_pool_opts o = {1, 0.5, 0, NULL, NULL, VF_ISOLATION_ROW};
   vf_pool *p = NULL;
   vf_error err;
   setenv("VERIF_PYEXEC_FAULT", "sandbox", 1);
@@ -753,34 +854,53 @@ static void test_policy_table(void) {
            "policy allows %s", r[i].syscall);
 }
 
+static void report(vf_pool *p, const char *name) {
+  vf_pool_stats st;
+  vf_pool_get_stats(p, &st);
+  printf("pyexec (%s): %llu checks, %llu units, %llu errors, %llu timeouts, "
+         "%llu crashes, %llu restarts\n",
+         name, st.checks, st.units, st.errors, st.timeouts, st.crashes,
+         st.restarts);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "/tmp/verif-pyexec-XXXXXX");
   CHECK(mkdtemp(tmpdir) != NULL);
   test_policy_table();
   test_sandbox_mechanism();
   test_fail_closed();
-  vf_pool_opts o = {2, 0.5, 512, NULL, NULL};
+  vf_pool_opts o = {2, 0.5, 512, NULL, NULL, VF_ISOLATION_ROW};
   vf_pool *p = NULL;
   vf_error err;
   CHECKF(vf_pool_new(&o, &p, &err) == VF_OK, "pool: %s", err.msg);
   if (!p)
     return vf_test_summary("pyexec");
+  CHECK(vf_pool_isolation(p) == VF_ISOLATION_ROW);
   test_errors(p);
   test_loops_and_memory(p);
   test_processes(p);
   test_files_and_network(p);
   test_exits_and_crashes(p);
+  test_units(p);
   test_patching(p);
   test_global_state(p);
-  test_no_spurious_restarts(p);
   test_concurrent(p);
   test_killed_from_outside(p, 0);
   test_killed_from_outside(p, 1);
-  vf_pool_stats st;
-  vf_pool_get_stats(p, &st);
-  printf("pyexec: %llu checks, %llu errors, %llu timeouts, %llu crashes, "
-         "%llu worker restarts\n",
-         st.checks, st.errors, st.timeouts, st.crashes, st.restarts);
+  report(p, "row");
+  vf_pool_free(p);
+  CHECKF(children_of(getpid()) == 0, "processes left after vf_pool_free");
+  o.isolation = VF_ISOLATION_SHARED;
+  CHECKF(vf_pool_new(&o, &p, &err) == VF_OK, "shared pool: %s", err.msg);
+  if (!p)
+    return vf_test_summary("pyexec");
+  CHECK(vf_pool_isolation(p) == VF_ISOLATION_SHARED);
+  test_patching(p);
+  test_global_state(p);
+  test_no_spurious_restarts(p);
+  test_exits_and_crashes(p);
+  test_concurrent(p);
+  report(p, "shared");
   vf_pool_free(p);
   CHECKF(children_of(getpid()) == 0, "processes left after vf_pool_free");
   test_llm();

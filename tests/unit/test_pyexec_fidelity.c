@@ -114,7 +114,7 @@ static void compare(const vf_pycheck *c, const char *want, size_t nf,
   size_t bad = 0;
   for (size_t r = 0; r < nr; r++) {
     char w = want[r * nf + i];
-    const vf_pycheck *k = &c[r * nf + i];
+    const vf_pycheck *k = &c[i * nr + r];
     int t = k->verdict == VF_PY_TRUE;
     int ok = t == (w == '1');
     *truthy += ok;
@@ -144,13 +144,16 @@ int main(void) {
   CHECKF(vf_pool_new(&o, &p, &err) == VF_OK, "pool: %s", err.msg);
   if (!want || !c || !p)
     return vf_test_summary("pyexec_fidelity");
-  for (size_t r = 0; r < nr; r++)
-    for (size_t i = 0; i < nf; i++)
-      c[r * nf + i] = (vf_pycheck){fns[i].code, strlen(fns[i].code),
+  size_t *unit = calloc(nf, sizeof *unit); /* one function, all responses */
+  for (size_t i = 0; i < nf; i++)
+    for (size_t r = 0; r < nr; r++)
+      c[i * nr + r] = (vf_pycheck){fns[i].code, strlen(fns[i].code),
                                    fns[i].prompt, strlen(fns[i].prompt),
                                    resp[r], strlen(resp[r]), 0, 0, ""};
+  for (size_t i = 0; unit && i < nf; i++)
+    unit[i] = nr;
   double t0 = now();
-  CHECK(vf_pool_run(p, c, nf * nr, &err) == VF_OK);
+  CHECK(unit && vf_pool_run_units(p, c, nf * nr, unit, nf, &err) == VF_OK);
   double dt = now() - t0;
   size_t truthy = 0, exact = 0;
   for (size_t i = 0; i < nf; i++)
@@ -160,6 +163,7 @@ int main(void) {
          "%.2f s\n",
          truthy, nf * nr, exact, nf, nr, dt);
   vf_pool_free(p);
+  free(unit);
   free(c);
   free(want);
   return vf_test_summary("pyexec_fidelity");
