@@ -503,7 +503,7 @@ static const char counter_code[] =
     HEAD "    re.verif_seen = getattr(re, 'verif_seen', 0) + 1\n"
          "    return re.verif_seen == int(response)\n";
 
-static char numbers[1200][8];
+static char numbers[1200][12];
 
 /* A unit runs in one process, batch after batch; the next unit does not
  * see what it left. */
