@@ -257,6 +257,29 @@ bool vf_py_isalnum_cp(int32_t cp) {
   }
 }
 
+bool vf_py_isdigit_cp(int32_t cp) {
+  if (cp < 0x80)
+    return cp >= '0' && cp <= '9';
+  return in_ranges(py_digit, NELEM(py_digit), cp);
+}
+
+/* Each range of py_decimal is a run of whole 0..9 sequences. */
+int vf_py_decimal(int32_t cp) {
+  if (cp < 0x80)
+    return cp >= '0' && cp <= '9' ? cp - '0' : -1;
+  size_t lo = 0, hi = NELEM(py_decimal);
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (cp < py_decimal[mid].lo)
+      hi = mid;
+    else if (cp > py_decimal[mid].hi)
+      lo = mid + 1;
+    else
+      return (int)((cp - py_decimal[mid].lo) % 10);
+  }
+  return -1;
+}
+
 /* ---- strings ------------------------------------------------------------ */
 
 void vf_py_lstrip(const char *s, size_t *b, size_t e) {

@@ -64,6 +64,9 @@ bool vf_py_isupper_cp(int32_t cp); /* Python's Py_UNICODE_ISUPPER */
 bool vf_py_islower_cp(int32_t cp); /* Py_UNICODE_ISLOWER */
 bool vf_py_istitle_cp(int32_t cp); /* Py_UNICODE_ISTITLE */
 bool vf_py_isalnum_cp(int32_t cp); /* str.isalnum() on one char */
+bool vf_py_isdigit_cp(int32_t cp); /* str.isdigit() on one char */
+/* The value int() gives the decimal digit cp (str.isdecimal()), else -1. */
+int vf_py_decimal(int32_t cp);
 
 /* ---- Python str semantics, over UTF-8 strings ------------------------- */
 
