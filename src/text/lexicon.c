@@ -16,10 +16,15 @@ vf_status vf_file_read(const char *path, vf_buf *out, vf_error *err) {
                         strerror(errno));
   vf_status st = VF_OK;
   char chunk[65536];
-  size_t n;
-  while (!st && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (vf_buf_append(out, chunk, n))
+  for (;;) {
+    size_t n = fread(chunk, 1, sizeof chunk, f);
+    if (n == 0)
+      break;
+    if (vf_buf_append(out, chunk, n)) {
       st = vf_set_error(err, VF_ENOMEM, "out of memory");
+      break;
+    }
+  }
   if (!st && ferror(f))
     st = vf_set_error(err, VF_EIO, "%s: read error: %s", path, strerror(errno));
   if (!st && vf_buf_reserve(out, 0))
