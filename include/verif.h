@@ -75,6 +75,8 @@ typedef struct vf_verdict {
 /* Checker families.  Every instruction id belongs to one or more families,
  * each the port of one reference:
  *   "ifeval"   google-research IFEval (25 ids)
+ *   "ifevalg"  open-instruct's IFEvalG as NeMo-Gym runs it (the
+ *              verifiable_instructions package: 54 ids, IFEval's 25 too)
  * and more as they are added (vf_family_list names them all).  Families
  * that share an id may give it different behaviour (kwargs rules, defaults),
  * so an id is resolved:

@@ -17,6 +17,7 @@
 #include "text/langdetect.h"
 #include "text/punkt.h"
 #include "text/regex.h"
+#include "text/sentsplit.h"
 #include "text/text.h"
 #include "verif.h"
 
@@ -27,6 +28,7 @@ struct vf_ctx {
   char *data_dir;
   vf_punkt *punkt;
   vf_langdetect *lang;
+  vf_sentsplit *sents;   /* instructions_util.split_into_sentences */
   vf_re *re[VF_CTX_NRE]; /* IFEval's fixed patterns, compiled once */
   void *fam[VF_MAX_FAMILIES]; /* family i's state (its init's), or NULL */
   unsigned fam_ready;         /* bit i: family i's init succeeded */
@@ -158,6 +160,12 @@ void vf_checks_fini(vf_ctx *ctx);
 const vf_checkdef *vf_ifeval_table(size_t *n);
 vf_status vf_ifeval_init(vf_ctx *ctx, void **state, vf_error *err);
 void vf_ifeval_fini(vf_ctx *ctx, void *state);
+
+/* IFEvalG (ifevalg.c): its table (IFEval's functions where the reference
+ * checks alike), and its fixed patterns. */
+const vf_checkdef *vf_ifevalg_table(size_t *n);
+vf_status vf_ifevalg_init(vf_ctx *ctx, void **state, vf_error *err);
+void vf_ifevalg_fini(vf_ctx *ctx, void *state);
 
 /* ---- building checkers ----------------------------------------------------- */
 

@@ -740,7 +740,6 @@ static vf_status no_comma(const vf_checker *c, const char *r, size_t n,
 #define KI(name) {name, VF_KW_INT, 0}
 #define KC(name) {name, VF_KW_COUNT, 0}
 #define KS(name) {name, VF_KW_STR, 0}
-#define KL(name) {name, VF_KW_STRLIST, 0}
 #define KR(name) {name, VF_KW_REL, 0}
 
 static const vf_checkdef table[] = {
@@ -774,11 +773,13 @@ static const vf_checkdef table[] = {
     {"detectable_format:title", title, NULL, {{0}},
      "a title wrapped in <<double angular brackets>>"},
     {"keywords:existence", keywords_existence, prep_plain,
-     {KL("keywords")}, "every keyword appears (regex, case-insensitive)"},
+     {{"keywords", VF_KW_STRLIST, VF_KWF_TRUTHY}},
+     "every keyword appears (regex, case-insensitive)"},
     {"keywords:forbidden_words", keywords_forbidden, prep_bounded,
-     {KL("forbidden_words")}, "none of the words appears as a whole word"},
+     {{"forbidden_words", VF_KW_STRLIST, VF_KWF_TRUTHY}},
+     "none of the words appears as a whole word"},
     {"keywords:frequency", keywords_frequency, prep_plain,
-     {KS("keyword"), KC("frequency"), KR("relation")},
+     {{"keyword", VF_KW_STR, VF_KWF_TRUTHY}, KC("frequency"), KR("relation")},
      "keyword occurs less than / at least N times"},
     {"keywords:letter_frequency", keywords_letter, prep_letter,
      {KS("letter"), KC("let_frequency"), KR("let_relation")},

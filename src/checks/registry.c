@@ -18,6 +18,10 @@ static const vf_family families[] = {
     {"ifeval",
      "IFEval: google-research instruction_following_eval",
      vf_ifeval_table, vf_ifeval_init, vf_ifeval_fini},
+    {"ifevalg",
+     "IFEvalG: open-instruct's training constraints as NeMo-Gym runs them "
+     "(verifiable_instructions)",
+     vf_ifevalg_table, vf_ifevalg_init, vf_ifevalg_fini},
 };
 
 #define NFAMILIES (sizeof families / sizeof families[0])

@@ -1,6 +1,7 @@
 /*
  * ctx.c: the context (read-only data every checker needs: Punkt parameters,
- * langdetect profiles, compiled fixed patterns) and the status strings.
+ * langdetect profiles, the sentence splitter, the families' compiled
+ * patterns) and the status strings.
  * A context is built once, then shared freely between threads.
  */
 #include <stdio.h>
@@ -72,6 +73,9 @@ vf_status vf_ctx_new(vf_ctx **out, const char *data_dir, vf_error *err) {
   }
   LOAD(vf_punkt_load, "punkt_tab/english", &ctx->punkt);
   LOAD(vf_langdetect_load, "langdetect", &ctx->lang);
+  st = vf_sentsplit_new(&ctx->sents, err);
+  if (st)
+    goto fail;
   st = vf_checks_init(ctx, err);
   if (st)
     goto fail;
@@ -88,6 +92,7 @@ void vf_ctx_free(vf_ctx *ctx) {
   vf_checks_fini(ctx);
   vf_punkt_free(ctx->punkt);
   vf_langdetect_free(ctx->lang);
+  vf_sentsplit_free(ctx->sents);
   free(ctx->data_dir);
   free(ctx);
 }
