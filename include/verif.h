@@ -121,6 +121,35 @@ VF_API void vf_family_list(void (*fn)(void *ud, const char *family,
                                       size_t nids, const char *summary),
                            void *ud);
 
+/* ---- NeMo-Gym's instruction_following semantics -------------------------- */
+
+/* One entry of an instruction list. */
+typedef struct vf_follow {
+  int followed;      /* 1 followed; 0 not, or the entry could not be checked */
+  vf_status code;    /* VF_OK, or why the entry could not be checked */
+  char reason[256];  /* why not followed, or the error; "" when followed */
+} vf_follow;
+
+/* Checks response against each entry of an instruction list as NeMo-Gym's
+ * instruction_following server does (verify() in its app.py, Gym 07d6b0d):
+ * entry i is (ids[i], kwargs[i]) for i < min(len(ids), len(kwargs)), as
+ * Python's zip pairs them; a null kwargs entry is {}, null values are
+ * dropped; an unknown or non-string id, kwargs that are not an object, a
+ * missing, mistyped or random-fallback kwarg, or an error inside the check
+ * make that entry not followed (with code and reason) and nothing else.
+ * Ids resolve in family (NULL: "ifevalg", NeMo's registry; a qualified id
+ * names its own).  ids_json and kwargs_json are JSON lists.  NeMo's reward
+ * is then every entry followed (binary: 1.0 for an empty list) or the
+ * fraction followed (grading_mode "fraction": 0.0 for an empty list).
+ * *out (malloc'd, free() it) gets *n entries.  Fails only when a list is
+ * not a JSON list (VF_EJSON) or memory runs out (VF_ENOMEM). */
+VF_API vf_status vf_follow_instructions(const vf_ctx *ctx, const char *family,
+                                        const char *ids_json,
+                                        const char *kwargs_json,
+                                        const char *response, size_t len,
+                                        vf_follow **out, size_t *n,
+                                        vf_error *err);
+
 /* ---- IFEval-style prompts --------------------------------------------- */
 
 /* One prompt with its instructions, as in IFEval's input_data.jsonl. */

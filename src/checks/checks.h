@@ -175,6 +175,14 @@ vf_status vf_checker_from_json(const vf_ctx *ctx, const char *family,
                                const char *id, const void *kwargs,
                                vf_checker **out, vf_error *err);
 
+/* vf_follow_instructions (verif.h) on parsed JSON: ids and kwargs are
+ * json_t * lists (anything else: VF_EJSON).  For the NeMo-Gym /verify
+ * route, which holds the request's JSON already. */
+vf_status vf_follow_list(const vf_ctx *ctx, const char *family,
+                         const void *ids, const void *kwargs,
+                         const char *response, size_t len, vf_follow **out,
+                         size_t *n, vf_error *err);
+
 /* Fills v->reason with a printf-style message and sets pass = 0. */
 void vf_fail(vf_verdict *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
