@@ -27,7 +27,8 @@
 
 #define MS 1000000ull
 #define SETUP_NS (5000 * MS)   /* a batch's setup before its first check */
-#define BETWEEN_NS (10000 * MS) /* the worker's own work between checks */
+#define BETWEEN_MIN_NS (50 * MS) /* the worker's own work between checks, at
+                                     least (else the check timeout) */
 #define DYING_NS (2000 * MS)    /* how long to wait for a dead worker's status */
 #define NO_CULPRIT UINT32_MAX
 
@@ -619,6 +620,7 @@ static size_t send_batch(vf_pool *p, vf_worker *w, vf_job *j, size_t k) {
   w->seq = seq;
   w->sent_ns = w->cur_start = vf_ipc_now_ns();
   w->seen_cur = -1;
+  w->seen_done = 0;
   w->paused_ns = 0;
   w->state = W_BUSY;
   flush_out(w);
@@ -718,10 +720,18 @@ static uint64_t deadline(vf_pool *p, vf_worker *w, uint64_t now) {
   }
   if (w->llm_wait)
     return 0;
+  if (done != w->seen_done) {
+    w->seen_done = done;
+    w->done_seen = now;
+  }
   if (cur < 0)
     return w->sent_ns + SETUP_NS + p->timeout_ns;
-  if ((uint32_t)cur < done) /* between checks: the worker's own code */
-    return w->cur_start + BETWEEN_NS;
+  /* Between checks, or after the last one: only the worker's own code runs
+   * (or a check's leftover bytes hold a frame half written), bounded like
+   * a check from when the parent saw the last result. */
+  if ((uint32_t)cur < done)
+    return w->done_seen +
+           (p->timeout_ns > BETWEEN_MIN_NS ? p->timeout_ns : BETWEEN_MIN_NS);
   return w->cur_start + p->timeout_ns + w->paused_ns;
 }
 

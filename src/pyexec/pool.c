@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,15 +47,16 @@ int vf_pool_start_zygote(vf_pool *p) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
     return -1;
-  vf_zygote_cfg cfg = {p->memory_bytes, sv[1], KEEP_STDERR, p->row, 0};
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(sv[0]);
-    vf_zygote_main(&cfg);
-  }
+  vf_zygote_cfg cfg = {p->memory_bytes, sv[1], KEEP_STDERR, p->row, 0, ""};
+  const char *fault = getenv("VERIF_PYEXEC_FAULT");
+  if (fault)
+    snprintf(cfg.fault, sizeof cfg.fault, "%s", fault);
+  pid_t pid = vf_zygote_launch(&cfg, sv[1]);
+  int e = errno;
   close(sv[1]);
   if (pid < 0) {
     close(sv[0]);
+    errno = e;
     return -1;
   }
   fcntl(sv[0], F_SETFL, O_NONBLOCK);

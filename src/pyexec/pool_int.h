@@ -78,6 +78,8 @@ typedef struct vf_worker {
   uint64_t sent_ns;
   int32_t seen_cur;   /* the running check as last observed */
   uint64_t cur_start; /* when it started (clamped) */
+  uint32_t seen_done; /* results as last observed */
+  uint64_t done_seen; /* when that count was first observed */
   uint64_t paused_ns; /* its time spent waiting for llm answers */
   uint64_t llm_since;
   int llm_wait;

@@ -1,11 +1,10 @@
 /*
  * pyenv.c: the interpreter the zygote builds once and every worker inherits
- * by fork.  It initialises CPython isolated from the environment, imports
- * up front everything verification code commonly uses (a worker cannot
- * open a file later, so nothing else can be imported there), replaces
- * stdio with inert objects, and arms the tripwires of the isolation design:
- * wrappers around the functions that change interpreter-wide state, and an
- * audit hook that notices the operations guard.c's snapshot cannot see.
+ * by fork.  It initialises CPython isolated (no site, no environment: the
+ * zygote was started with an empty one), imports up front everything
+ * verification code commonly uses (these modules, and the ones they import,
+ * are all a check can import: lockdown.c refuses the rest), replaces stdio
+ * with inert objects, counts collections, and freezes the heap.
  */
 #include "pyexec/pyside.h"
 
@@ -101,53 +100,6 @@ static const char stdio_src[] =
     "sys.stdin = sys.stdout = sys.stderr = NullIO()\n"
     "sys.__stdin__ = sys.__stdout__ = sys.__stderr__ = sys.stdout\n";
 
-/* Functions whose effect lives in C state no snapshot can compare: calling
- * one taints the worker.  Sorted by qualified name. */
-static PyObject *wrapped_call(PyObject *self, PyObject *args, PyObject *kw);
-#define WRAP(mod, fn)                                                         \
-  {                                                                           \
-    mod, {                                                                    \
-      fn, (PyCFunction)(void (*)(void))wrapped_call,                          \
-          METH_VARARGS | METH_KEYWORDS, NULL                                  \
-    }                                                                         \
-  }
-static struct {
-  const char *module;
-  PyMethodDef def;
-} wraps[] = {
-    WRAP("_abc", "_abc_register"), /* ABC.register(dict) changes isinstance */
-    WRAP("_codecs", "register"),
-    WRAP("_codecs", "register_error"),
-    WRAP("_codecs", "unregister"),
-    WRAP("_locale", "setlocale"), /* queries (no locale given) do not count */
-    WRAP("gc", "disable"),
-    WRAP("gc", "freeze"),
-    WRAP("gc", "set_debug"),
-    WRAP("gc", "set_threshold"),
-    WRAP("posix", "putenv"),
-    WRAP("posix", "unsetenv"),
-    WRAP("sys", "set_asyncgen_hooks"),
-    WRAP("sys", "set_int_max_str_digits"),
-    WRAP("sys", "setrecursionlimit"),
-    WRAP("sys", "setswitchinterval"),
-};
-
-/* setlocale(category) and setlocale(category, None) only ask. */
-static int is_query(const char *name, PyObject *args, PyObject *kw) {
-  if (strcmp(name, "setlocale") != 0 || (kw && PyDict_GET_SIZE(kw)))
-    return 0;
-  return PyTuple_GET_SIZE(args) < 2 || PyTuple_GET_ITEM(args, 1) == Py_None;
-}
-
-/* Audit events after which the snapshot cannot vouch for the state:
- * function code/defaults and special type attributes swapped, tracing,
- * new audit hooks, walks of the whole object graph.  Sorted. */
-static const char *const taint_events[] = {
-    "gc.get_objects",     "gc.get_referents",   "gc.get_referrers",
-    "object.__delattr__", "object.__setattr__", "sys.addaudithook",
-    "sys.setprofile",     "sys.settrace",
-};
-
 void vf_pyenv_taint(vf_pyenv *env, const char *fmt, ...) {
   if (env->taint.flag)
     return;
@@ -156,78 +108,6 @@ void vf_pyenv_taint(vf_pyenv *env, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(env->taint.why, sizeof env->taint.why, fmt, ap);
   va_end(ap);
-}
-
-static int cmp_event(const void *a, const void *b) {
-  return strcmp(a, *(const char *const *)b);
-}
-
-/* A __setattr__ event on an object the check created itself (a class it
- * defined, a namedtuple) concerns no other check. */
-static int private_target(vf_pyenv *env, const char *event, PyObject *args) {
-  if (!env->guard || strncmp(event, "object.__", 9) != 0 ||
-      !PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 1)
-    return 0;
-  return !vf_guard_is_shared(env->guard, PyTuple_GET_ITEM(args, 0));
-}
-
-static int audit_hook(const char *event, PyObject *args, void *ud) {
-  if ((strncmp(event, "ctypes.", 7) == 0 ||
-       bsearch(event, taint_events, sizeof taint_events / sizeof *taint_events,
-               sizeof *taint_events, cmp_event)) &&
-      !private_target(ud, event, args))
-    vf_pyenv_taint(ud, "audit event %s", event);
-  return 0;
-}
-
-static PyObject *wrapped_call(PyObject *self, PyObject *args, PyObject *kw) {
-  PyObject *orig = PyTuple_GET_ITEM(self, 0);
-  vf_pyenv *env = PyCapsule_GetPointer(PyTuple_GET_ITEM(self, 2), "vf_pyenv");
-  const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(self, 1));
-  if (env && name && !is_query(name, args, kw))
-    vf_pyenv_taint(env, "%s() changes interpreter-wide state", name);
-  return PyObject_Call(orig, args, kw);
-}
-
-/* Replaces every module attribute that is orig by wrapper. */
-static int replace_everywhere(PyObject *orig, PyObject *wrapper) {
-  PyObject *mods = PyDict_Values(PyImport_GetModuleDict());
-  if (!mods)
-    return -1;
-  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(mods); i++) {
-    PyObject *m = PyList_GET_ITEM(mods, i), *k, *v;
-    PyObject *d = PyModule_Check(m) ? PyModule_GetDict(m) : NULL;
-    Py_ssize_t pos = 0;
-    while (d && PyDict_Next(d, &pos, &k, &v))
-      if (v == orig && PyDict_SetItem(d, k, wrapper) < 0) {
-        Py_DECREF(mods);
-        return -1;
-      }
-  }
-  Py_DECREF(mods);
-  return 0;
-}
-
-static int wrap_one(vf_pyenv *env, size_t i) {
-  PyObject *mod = PyImport_ImportModule(wraps[i].module);
-  PyObject *orig = mod ? PyObject_GetAttrString(mod, wraps[i].def.ml_name)
-                       : NULL;
-  PyObject *self = NULL, *fn = NULL;
-  int rc = -1;
-  Py_XDECREF(mod);
-  if (!orig) { /* not in this Python: nothing to guard */
-    PyErr_Clear();
-    return 0;
-  }
-  self = Py_BuildValue("(OsN)", orig, wraps[i].def.ml_name,
-                       PyCapsule_New(env, "vf_pyenv", NULL));
-  fn = self ? PyCFunction_NewEx(&wraps[i].def, self, NULL) : NULL;
-  if (fn)
-    rc = replace_everywhere(orig, fn);
-  Py_XDECREF(fn);
-  Py_XDECREF(self);
-  Py_DECREF(orig);
-  return rc;
 }
 
 /* In gc.callbacks: counts collections, so pyrun.c knows whether one ran
@@ -291,6 +171,7 @@ static int start_python(char *why, size_t n) {
   cfg.install_signal_handlers = 0;
   cfg.write_bytecode = 0;
   cfg.parse_argv = 0;
+  cfg.site_import = 0; /* no .pth files run in the zygote */
   PyStatus st = Py_InitializeFromConfig(&cfg);
   PyConfig_Clear(&cfg);
   if (PyStatus_Exception(st)) {
@@ -331,11 +212,6 @@ vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n) {
   /* Keep the collector away from the inherited heap: workers then share
    * its pages with the zygote instead of copying them on first GC. */
   if (PyRun_SimpleString("import gc\ngc.collect()\ngc.freeze()\n") != 0)
-    goto pyfail;
-  for (size_t i = 0; i < sizeof wraps / sizeof *wraps; i++)
-    if (wrap_one(env, i))
-      goto pyfail;
-  if (PySys_AddAuditHook(audit_hook, env) < 0)
     goto pyfail;
   return env;
 pyfail:

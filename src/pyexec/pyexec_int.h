@@ -113,13 +113,14 @@ typedef struct vf_zmsg {
   char text[240];
 } vf_zmsg;
 
-/* What the zygote (and through it each worker) is told at fork time. */
+/* What the zygote (and through it each worker) is told when it starts. */
 typedef struct vf_zygote_cfg {
   size_t memory_bytes;
   int ctl_fd;       /* the zygote's end of the control pair */
   int keep_stderr;  /* workers keep fd 2 (sanitizer builds) */
   int row;          /* VF_ISOLATION_ROW: a worker runs one unit, unguarded */
   pid_t zygote_pid; /* set by the zygote for its workers */
+  char fault[32];   /* VERIF_PYEXEC_FAULT of the caller (tests), or "" */
 } vf_zygote_cfg;
 
 /* ---- ipc.c --------------------------------------------------------------- */
@@ -188,7 +189,13 @@ int vf_batch_decode(const char *payload, size_t len, vf_batch_view *v);
 
 /* ---- zygote.c ---------------------------------------------------------- */
 
-/* Runs the zygote in a freshly forked child; never returns. */
-void vf_zygote_main(const vf_zygote_cfg *cfg) __attribute__((noreturn));
+/* Starts a zygote: forks, and the child execs the running executable
+ * (/proc/self/exe) as "verif-pyexec-zygote" with an empty environment
+ * (sanitizer options aside), /dev/null on 0 and 1 (and 2 unless
+ * cfg->keep_stderr), ctl on fd 3 and nothing else open; a constructor in
+ * zygote.c recognises that start and runs the zygote before main.  So the
+ * zygote holds nothing of the caller's memory or environment (no judge
+ * key, no other row's data).  Returns the child's pid, or -1. */
+pid_t vf_zygote_launch(const vf_zygote_cfg *cfg, int ctl);
 
 #endif

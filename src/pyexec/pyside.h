@@ -38,15 +38,24 @@ typedef struct vf_pyenv {
 
 /* ---- pyenv.c ----------------------------------------------------------- */
 
-/* Initialises CPython (isolated, no signal handlers), pre-imports what
- * verification code uses, replaces stdio with inert objects, wraps the
- * functions that change interpreter-wide state, and installs the audit
- * hook.  Returns the environment, or NULL with why[] filled. */
+/* Initialises CPython (isolated, no site, no signal handlers), pre-imports
+ * what verification code uses, replaces stdio with inert objects and
+ * freezes the heap; vf_lockdown comes next.  Returns the environment, or
+ * NULL with why[] filled. */
 vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n);
 
 /* Marks the worker tainted (first reason wins). */
 void vf_pyenv_taint(vf_pyenv *env, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- lockdown.c -------------------------------------------------------- */
+
+enum { VF_LOCK_ALLOW_CODE = 1 }; /* tests only: allow code-object building */
+
+/* Arms the denials, wrappers and audit hook (lockdown.c's header) in the
+ * zygote, after the pre-imports and before any fork; 0, or -1 with a
+ * Python exception. */
+int vf_lockdown(vf_pyenv *env, unsigned flags);
 
 /* ---- llmcall.c --------------------------------------------------------- */
 
@@ -75,6 +84,20 @@ int vf_guard_refresh(vf_guard *g);
 /* Was o reachable from a module when the snapshot was taken (a module, a
  * module attribute, a function of a module-level class or object)? */
 int vf_guard_is_shared(const vf_guard *g, const PyObject *o);
+
+/* ---- resets.c ---------------------------------------------------------- */
+
+typedef struct vf_resets vf_resets;
+
+/* Finds what a shared worker resets after every check (lru caches of the
+ * loaded modules, typing's caches, random's generator) and reseeds the
+ * generator; NULL on out of memory or a random it cannot reseed. */
+vf_resets *vf_resets_new(void);
+void vf_resets_free(vf_resets *r);
+
+/* Clears the caches; reseeds the generator when a check moved it.  0, or
+ * -1 when that failed (the worker must retire). */
+int vf_resets_apply(vf_resets *r);
 
 /* ---- caches.c ---------------------------------------------------------- */
 

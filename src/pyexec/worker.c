@@ -29,7 +29,8 @@
 typedef struct worker {
   vf_pyenv *env;
   vf_shm *shm;
-  vf_guard *guard;
+  vf_guard *guard;   /* VF_ISOLATION_SHARED only */
+  vf_resets *resets; /* VF_ISOLATION_SHARED only */
   vf_pyrun *run;
   char *buf; /* the current frame's payload */
   size_t cap;
@@ -70,11 +71,11 @@ static void arrange_fds(worker *w, const vf_zygote_cfg *cfg, int chan,
 #endif
 #endif
 
-/* Fault injection for the tests: VERIF_PYEXEC_FAULT=sandbox makes entering
- * the sandbox fail, which must stop the worker (fail closed). */
-static int fault(const char *what) {
-  const char *f = getenv("VERIF_PYEXEC_FAULT");
-  return f && strcmp(f, what) == 0;
+/* Fault injection for the tests: VERIF_PYEXEC_FAULT=sandbox (in the
+ * caller's environment, carried in cfg) makes entering the sandbox fail,
+ * which must stop the worker (fail closed). */
+static int fault(const vf_zygote_cfg *cfg, const char *what) {
+  return strcmp(cfg->fault, what) == 0;
 }
 
 static void enter_sandbox(worker *w, const vf_zygote_cfg *cfg) {
@@ -84,7 +85,7 @@ static void enter_sandbox(worker *w, const vf_zygote_cfg *cfg) {
   if (vf_memcap_install(cfg->memory_bytes))
     fail(w, "cannot cap Python's allocator");
 #endif
-  if (fault("sandbox"))
+  if (fault(cfg, "sandbox"))
     fail(w, "sandbox: fault injected (VERIF_PYEXEC_FAULT=sandbox)");
   vf_sandbox_defaults(&lim);
   lim.memory_bytes = cfg->memory_bytes;
@@ -93,15 +94,6 @@ static void enter_sandbox(worker *w, const vf_zygote_cfg *cfg) {
   lim.allow_stderr = cfg->keep_stderr;
   if (vf_sandbox_enter(&lim, why, sizeof why))
     fail(w, why);
-}
-
-/* A failed import under the sandbox (no stat, no open) updates every path
- * finder's cached directory state once; doing it before the snapshot keeps
- * a check's failed `import nltk` from looking like a change. */
-static void settle_importers(void) {
-  PyObject *m = PyImport_ImportModule("_verif_no_such_module");
-  Py_XDECREF(m);
-  PyErr_Clear();
 }
 
 static int ensure_arrays(worker *w, size_t nstr) {
@@ -182,7 +174,12 @@ static int run_batch(worker *w, const vf_batch_view *v) {
     atomic_store_explicit(&w->shm->cur, (int32_t)done, memory_order_release);
     run_one(w, v, done);
     atomic_store_explicit(&w->shm->done, ++done, memory_order_release);
-    retire = w->guard && vf_guard_dirty(w->guard, why, sizeof why);
+    if (w->resets && vf_resets_apply(w->resets)) {
+      snprintf(why, sizeof why, "could not reset caches or random");
+      retire = 1;
+    } else {
+      retire = w->guard && vf_guard_dirty(w->guard, why, sizeof why);
+    }
   }
   for (uint32_t i = 0; i < v->hdr->nstr; i++)
     Py_XDECREF(w->str[i]);
@@ -246,10 +243,10 @@ void vf_worker_main(vf_pyenv *env, const vf_zygote_cfg *cfg, int chan,
   arrange_fds(&w, cfg, chan, memfd);
   enter_sandbox(&w, cfg);
   vf_llmcall_set_channel(env->llm_module, CHAN);
-  settle_importers();
+  w.resets = cfg->row ? NULL : vf_resets_new();
   w.guard = cfg->row ? NULL : vf_guard_new(env);
   w.run = vf_pyrun_new(env, CODE_CACHE);
-  if ((!cfg->row && !w.guard) || !w.run)
+  if ((!cfg->row && (!w.guard || !w.resets)) || !w.run)
     fail(&w, "out of memory taking the state snapshot");
   if (vf_ipc_send_frame(CHAN, VF_FR_READY, NULL, 0))
     _exit(0);

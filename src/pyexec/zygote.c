@@ -1,7 +1,9 @@
 /*
- * zygote.c: the process that owns the one initialised CPython.  Forked from
- * the verif process by pool.c, it detaches from the terminal, initialises
- * Python with the pre-imports (pyenv.c), then serves its control socket:
+ * zygote.c: the process that owns the one initialised CPython.  Started by
+ * pool.c through vf_zygote_launch (fork, then exec of the running program
+ * with an empty environment; a constructor below takes over before main),
+ * it detaches from the terminal, initialises Python with the pre-imports
+ * (pyenv.c), locks it down (lockdown.c), then serves its control socket:
  * each SPAWN forks a worker (socketpair + sealed result memfd + pidfd, all
  * handed to the parent with SCM_RIGHTS), and each worker exit is reported
  * with its wait status.  It never runs untrusted code.  When the parent
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #define CTL 3
+#define ARGV0 "verif-pyexec-zygote"
 
 typedef struct kid {
   pid_t pid;
@@ -179,13 +182,20 @@ static void serve(zygote *z) {
   }
 }
 
-void vf_zygote_main(const vf_zygote_cfg *cfg) {
+static void __attribute__((noreturn)) zygote_main(const vf_zygote_cfg *cfg) {
   zygote z = {*cfg, NULL, NULL, 0, 0};
   char why[VF_ERRMSG] = "";
   detach(cfg->ctl_fd);
   z.cfg.ctl_fd = CTL;
   z.cfg.zygote_pid = getpid();
   z.env = vf_pyenv_init(cfg->memory_bytes, why, sizeof why);
+  unsigned flags = strcmp(cfg->fault, "code-objects") == 0
+                       ? VF_LOCK_ALLOW_CODE
+                       : 0;
+  if (z.env && vf_lockdown(z.env, flags)) {
+    vf_pyrun_take_error(NULL, why);
+    z.env = NULL;
+  }
   if (!z.env) {
     reply(VF_Z_INIT_FAIL, -1, 0, 0, why[0] ? why : "Python failed to start");
     _exit(1);
@@ -193,4 +203,83 @@ void vf_zygote_main(const vf_zygote_cfg *cfg) {
   reply(VF_Z_READY, -1, getpid(), 0, NULL);
   serve(&z);
   _exit(0);
+}
+
+/* ---- starting ------------------------------------------------------------ */
+
+/* The environment a zygote gets: empty, but for the sanitizers' options in
+ * a sanitizer build (their reports must still reach the test's stderr). */
+static void zygote_env(const vf_zygote_cfg *cfg, char **env, char *buf,
+                       size_t n) {
+  static const char *const keep[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                     "LSAN_OPTIONS"};
+  size_t k = 0, used = 0;
+  for (size_t i = 0; cfg->keep_stderr && i < 3; i++) {
+    const char *v = getenv(keep[i]);
+    int w = v ? snprintf(buf + used, n - used, "%s=%s", keep[i], v) : -1;
+    if (w < 0 || (size_t)w >= n - used)
+      continue;
+    env[k++] = buf + used;
+    used += (size_t)w + 1;
+  }
+  env[k] = NULL;
+}
+
+/* In the child between fork and exec: async-signal-safe calls only. */
+static void __attribute__((noreturn))
+exec_zygote(int ctl, int keep_stderr, char **argv, char **env) {
+  if (ctl != CTL ? dup2(ctl, CTL) != CTL : fcntl(CTL, F_SETFD, 0) != 0)
+    _exit(127);
+  int null = open("/dev/null", O_RDWR);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+      (!keep_stderr && dup2(null, 2) < 0))
+    _exit(127);
+  if (close_range(CTL + 1, ~0U, 0) != 0)
+    for (int fd = CTL + 1; fd < 65536; fd++)
+      close(fd);
+  execve("/proc/self/exe", argv, env);
+  _exit(127);
+}
+
+pid_t vf_zygote_launch(const vf_zygote_cfg *cfg, int ctl) {
+  char mem[40], flags[24], fault[48], envbuf[4096];
+  char *env[4];
+  snprintf(mem, sizeof mem, "%zu", cfg->memory_bytes);
+  snprintf(flags, sizeof flags, "%d", (cfg->keep_stderr ? 1 : 0) |
+                                          (cfg->row ? 2 : 0));
+  snprintf(fault, sizeof fault, "%s", cfg->fault);
+  char *argv[] = {ARGV0, mem, flags, fault, NULL};
+  zygote_env(cfg, env, envbuf, sizeof envbuf);
+  pid_t pid = fork();
+  if (pid == 0)
+    exec_zygote(ctl, cfg->keep_stderr, argv, env);
+  return pid;
+}
+
+/* Is fd 3 the control socket a launch hands over? */
+static int is_control_socket(void) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  return getsockopt(CTL, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+         type == SOCK_SEQPACKET;
+}
+
+/* Before main (glibc passes argc, argv and envp to constructors): a
+ * process started by vf_zygote_launch becomes the zygote and never returns;
+ * any other start of the program goes on to its main. */
+__attribute__((constructor)) static void zygote_entry(int argc, char **argv,
+                                                      char **envp) {
+  vf_zygote_cfg cfg = {0};
+  char *end1 = NULL, *end2 = NULL;
+  if (argc != 4 || strcmp(argv[0], ARGV0) != 0 || !is_control_socket())
+    return;
+  cfg.memory_bytes = (size_t)strtoull(argv[1], &end1, 10);
+  long f = strtol(argv[2], &end2, 10);
+  if (*end1 || *end2 || !cfg.memory_bytes)
+    _exit(127);
+  cfg.ctl_fd = CTL;
+  cfg.keep_stderr = f & 1;
+  cfg.row = (f & 2) != 0;
+  snprintf(cfg.fault, sizeof cfg.fault, "%s", argv[3]);
+  zygote_main(&cfg);
 }

@@ -218,10 +218,10 @@ static void test_processes(vf_pool *p) {
                code_of("    import os\n    while True:\n        os.fork()\n"),
                VF_PYERR_EXCEPTION, "PermissionError");
   check_processes(p, "fork bomb");
-  expect_verdict(p, "os.system",
-                 code_of("    import os\n"
-                         "    return os.system('touch %s') == 0\n", path),
-                 VF_PY_FALSE);
+  expect_error(p, "os.system",
+               code_of("    import os\n"
+                       "    return os.system('touch %s') == 0\n", path),
+               VF_PYERR_EXCEPTION, "PermissionError: os.system");
   CHECKF(!exists(path), "os.system created %s", path);
   snprintf(path, sizeof path, "%s/by_subprocess", tmpdir);
   expect_error(p, "subprocess.run",
@@ -283,12 +283,16 @@ static void test_exits_and_crashes(vf_pool *p) {
                VF_PYERR_EXCEPTION, "BaseException: out");
   expect_error(p, "KeyboardInterrupt", code_of("    raise KeyboardInterrupt\n"),
                VF_PYERR_EXCEPTION, "KeyboardInterrupt");
+  expect_error(p, "patch re.search.__code__",
+               code_of("    re.search.__code__ = (lambda *a, **k: None)"
+                       ".__code__\n"),
+               VF_PYERR_EXCEPTION, "RuntimeError: object.__setattr__");
   expect_error(p, "segfault through ctypes",
                code_of("    import ctypes\n    return ctypes.string_at(0)\n"),
                VF_PYERR_NONE, NULL);
   vf_pool_get_stats(p, &before);
-  expect_error(p, "segfault (faulthandler)",
-               code_of("    import faulthandler\n    faulthandler._sigsegv()\n"),
+  expect_error(p, "segfault (SIGSEGV to itself)",
+               code_of("    import os\n    os.kill(os.getpid(), 11)\n"),
                VF_PYERR_CRASH, "worker crashed: killed by signal 11 (SIGSEGV)");
   expect_error(p, "os._exit", code_of("    import os\n    os._exit(0)\n"),
                VF_PYERR_CRASH, "worker crashed: exited with status 0");
@@ -345,9 +349,6 @@ static void test_patching(vf_pool *p) {
       {"patch builtins via __dict__",
        "    import builtins\n    builtins.__dict__['sorted'] = reversed\n",
        "    return sorted([2, 1]) == [1, 2]\n"},
-      {"patch re.search.__code__",
-       "    re.search.__code__ = (lambda *a, **k: None).__code__\n",
-       "    return re.search('wor', response) is not None\n"},
       {"poison re._cache",
        "    re.search(r'wor', 'x')\n"
        "    for k in list(re._cache):\n"
