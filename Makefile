@@ -69,16 +69,30 @@ $(B)/bench/%: bench/%.c $(B)/libverif.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libverif.a $(PKG_LIBS)
 
-# The whole suite runs twice: optimised, then under ASan+UBSan.
-test: checksrc
-	$(MAKE) test-plain
-	$(MAKE) test-asan
+# The whole suite runs twice: optimised, then under ASan+UBSan.  Both passes
+# always run (the second also when the first failed); the closing lines
+# repeat each pass's total, and the status is non-zero when the source check
+# or either pass failed or did not build.
+ASAN_B := build/asan
+test:
+	@rm -f $(B)/test-summary $(ASAN_B)/test-summary; rc=0; \
+	scripts/checksrc || { rc=1; echo "checksrc: FAILED (see above)"; }; \
+	$(MAKE) test-plain || rc=1; \
+	$(MAKE) test-asan || rc=1; \
+	echo "== make test: both passes"; \
+	for p in "plain:$(B)" "asan+ubsan:$(ASAN_B)"; do \
+	  if [ -f "$${p#*:}/test-summary" ]; then \
+	    echo "$${p%%:*} $$(cat "$${p#*:}/test-summary")"; \
+	  else echo "$${p%%:*} did not run to the end (see the build errors above)"; rc=1; fi; \
+	done; \
+	[ $$rc -eq 0 ] && echo "make test: passed" || echo "make test: FAILED"; \
+	exit $$rc
 
 test-plain: all $(TESTS) $(SERVERS)
 	@scripts/run-tests $(B)
 
 test-asan:
-	$(MAKE) B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	$(MAKE) B=$(ASAN_B) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  CFLAGS="$(CFLAGS)" test-plain
 
 checksrc:
