@@ -4,8 +4,10 @@
 # every error status (400 naming the field, 401, 404, 405, 413), the token,
 # 503 with Retry-After past --max-inflight, answers at --request-timeout
 # with the rest as errors, metrics, and SIGTERM with a request in flight
-# (answered, then exit 0).  Slow items are [llm] checks against the test
-# judge server with --latency-ms.  Run by scripts/run-tests with VERIF set.
+# (answered, then exit 0).  Slow items are [llm] checks that the test judge
+# server holds (JUDGE:HOLD) until the test opens its gate, and every wait is
+# on an observable condition (the server's /metrics, the judge's /stats, a
+# line in a log), never on a sleep.  Run by scripts/run-tests with VERIF set.
 set -u
 TEST_NAME=serve
 . "$(dirname "$0")/lib/harness.bash"
@@ -20,9 +22,9 @@ cleanup() {
 trap cleanup EXIT
 command -v python3 >/dev/null || { bad "python3 is missing"; finish; }
 
-# wait_line FILE PATTERN: up to 20 s for PATTERN to appear in FILE
+# wait_line FILE PATTERN: up to 60 s for PATTERN to appear in FILE
 wait_line() {
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   return 1
 }
 # start_serve NAME ARGS...: sets PORT and SPID
@@ -37,10 +39,12 @@ start_serve() {
   PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$T/$name.out")
 }
 
-"$J" --port 0 --latency-ms 1500 > "$T/judge.port" &
+"$J" --port 0 > "$T/judge.port" &
 pids+=($!)
 wait_line "$T/judge.port" '^port ' || { bad "judge server did not start"; finish; }
-JURL="http://127.0.0.1:$(awk '/^port /{print $2}' "$T/judge.port")/v1"
+JPORT=$(awk '/^port /{print $2}' "$T/judge.port")
+JURL="http://127.0.0.1:$JPORT/v1"
+export JPORT
 
 # ---- the items, and what `verif score` says of them -------------------------
 python3 - "$T" data/ifeval <<'PY' || bad "building items"
@@ -68,9 +72,9 @@ PY
 [ -s "$T/records.jsonl" ] && ok || bad "verif score gave no records"
 
 cat > "$T/h.py" <<'PY'
-import json, os, http.client, socket
+import json, os, http.client, socket, time
 PORT = int(os.environ["PORT"]); TOKEN = os.environ.get("TOKEN")
-T = os.environ["T"]
+T = os.environ["T"]; JPORT = int(os.environ["JPORT"])
 def call(method, path, body=None, token=TOKEN, raw=None, timeout=30):
     c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=timeout)
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -89,6 +93,28 @@ def check(cond, what):
 def done(name):
     for f in fails: print("FAILED:", name + ":", f)
     raise SystemExit(1 if fails else 0)
+def judge(path, method="POST"):
+    """The test judge: POST /gate/open or /gate/close, GET /stats."""
+    c = http.client.HTTPConnection("127.0.0.1", JPORT, timeout=30)
+    c.request(method, path); js = json.loads(c.getresponse().read()); c.close()
+    return js
+def metric(name):
+    """One sample of the server's /metrics (None when absent)."""
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    c.request("GET", "/metrics", headers={"Authorization": "Bearer " + TOKEN} if TOKEN else {})
+    text = c.getresponse().read().decode(); c.close()
+    for line in text.splitlines():
+        if line.startswith(name + " "): return float(line.split()[-1])
+    return None
+def wait_until(cond, what, limit=60):
+    """Polls cond until it holds; a failure (not a hang) after limit s."""
+    end = time.time() + limit
+    while time.time() < end:
+        if cond(): return True
+        time.sleep(0.02)
+    check(False, "timed out waiting for " + what)
+    return False
+HOLD = "JUDGE:HOLD JUDGE:PASS"  # held by the judge until its gate opens
 CHAT_PRE, CHAT_MID = "<|im_start|>user\n", "<|im_end|>\n<|im_start|>assistant\n"
 def norm(r):
     """A record with the place named in its error dropped (file:line for
@@ -223,13 +249,16 @@ C_PID=$SPID
 PORT=$PORT TOKEN=sekrit python3 - <<'PY' && ok || bad "busy (503)"
 import sys, threading, time; sys.path.insert(0, __import__("os").environ["T"])
 from h import *
-slow = {"id": "slow", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir JUDGE:PASS"}
+slow = {"id": "slow", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir " + HOLD}
 got = {}
-four = [dict(slow, id=i, response=f"Dear Sir {i} JUDGE:PASS") for i in range(4)]  # distinct: no dedupe
+four = [dict(slow, id=i, response=f"Dear Sir {i} {HOLD}") for i in range(4)]  # distinct: no dedupe
+judge("/gate/close")
 th = threading.Thread(target=lambda: got.update(r=call("POST", "/v1/score", {"items": four})))
-th.start(); time.sleep(0.5)
+th.start()
+wait_until(lambda: metric("verif_inflight_items") == 4, "four items in flight")
 st, hd, js = call("POST", "/get_reward", {"query": ["a"], "prompts": [""], "labels": [label_of(items[0])]})
 check(st == 503 and hd.get("retry-after") == "1" and "--max-inflight" in js["error"], f"busy: {st} {hd.get('retry-after')} {js}")
+judge("/gate/open")
 th.join(30)
 st, hd, js = got.get("r", (0, {}, None))
 check(st == 200 and [r["reward"] for r in js["results"]] == [1.0] * 4, f"the slow request: {st} {js}")
@@ -250,22 +279,27 @@ for want in ['verif_http_requests_total{endpoint="/v1/score",code="200"}', 'veri
 done("busy")
 PY
 
-# SIGTERM with a request in flight: it is answered, then the server exits 0
-PORT=$PORT TOKEN=sekrit python3 - > "$T/inflight.out" 2>&1 <<'PY' &
-import sys; sys.path.insert(0, __import__("os").environ["T"])
+# SIGTERM with a request in flight (the server counts it, the judge holds
+# its call): the server says it is draining, answers it, then exits 0
+PORT=$PORT TOKEN=sekrit SPID=$C_PID python3 - <<'PY' && ok || { bad "in-flight request during SIGTERM"; kill -KILL "$C_PID"; }
+import signal, sys, threading; sys.path.insert(0, __import__("os").environ["T"])
 from h import *
-slow = {"id": "term", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir JUDGE:PASS"}
-st, hd, js = call("POST", "/v1/score", {"items": [slow]})
-print(st, js["results"][0]["reward"] if st == 200 else js)
+slow = {"id": "term", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir " + HOLD}
+got = {}
+judge("/gate/close")
+th = threading.Thread(target=lambda: got.update(r=call("POST", "/v1/score", {"items": [slow]})))
+th.start()
+if wait_until(lambda: metric("verif_inflight_items") == 1 and judge("/stats", "GET")["held"] == 1, "the request in flight"):
+    os.kill(int(os.environ["SPID"]), signal.SIGTERM)
+    wait_until(lambda: "draining" in open(T + "/c.err").read(), "the draining message")
+judge("/gate/open")
+th.join(60)
+st, hd, js = got.get("r", (0, {}, None))
+check(st == 200 and js["results"][0]["reward"] == 1.0, f"answer: {st} {js}")
+done("sigterm")
 PY
-client=$!
-sleep 0.5
-kill -TERM "$C_PID"
 wait "$C_PID"; rc=$?
-wait "$client"
 [ "$rc" -eq 0 ] && ok || bad "exit status after SIGTERM: $rc"
-grep -q "^200 1.0$" "$T/inflight.out" && ok || bad "in-flight request during SIGTERM: $(cat "$T/inflight.out")"
-grep -q "draining" "$T/c.err" && ok || bad "no draining message"
 PORT=$PORT python3 -c "
 import socket, os
 s = socket.socket(); s.settimeout(2)
@@ -277,18 +311,22 @@ start_serve b --request-timeout 0.6 --batch 1 --judge-url "$JURL" --judge-model 
 PORT=$PORT python3 - <<'PY' && ok || bad "request timeout"
 import sys, time; sys.path.insert(0, __import__("os").environ["T"])
 from h import *
-slow = {"id": "late", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir JUDGE:PASS"}
+# the judge holds the late item for as long as this runs: only the request
+# timeout can answer, and not before it has passed
+slow = {"id": "late", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir " + HOLD}
+judge("/gate/close")
 t0 = time.time()
 st, hd, js = call("POST", "/v1/score", {"items": [items[0], slow, items[1]]})
 took = time.time() - t0
-check(st == 200 and took < 1.4, f"status {st} after {took:.2f} s")
+check(st == 200 and took >= 0.6, f"status {st} after {took:.2f} s (--request-timeout 0.6)")
 if st == 200:
     r = js["results"]
     check(r[0] == records[0], "the first item")
     check(r[1]["id"] == "late" and r[1]["reward"] is None and "request timeout" in r[1]["error"], f"the late item: {r[1]}")
     check(r[2] == records[1], f"the third item (its own engine call with --batch 1): {r[2]}")
-st, hd, js = call("POST", "/get_reward", {"query": ["x Dear Sir JUDGE:PASS"], "prompts": ["x"], "labels": [json.dumps(slow)]})
+st, hd, js = call("POST", "/get_reward", {"query": ["x Dear Sir " + HOLD], "prompts": ["x"], "labels": [json.dumps(slow)]})
 check(st == 200 and js["rewards"] == [0.0] and js["extra_logs"]["errors"] == [1] and "request timeout" in js["errors"][0]["error"], f"/get_reward timeout {st} {js}")
+judge("/gate/open")
 done("timeout")
 PY
 kill -TERM "$SPID"; wait "$SPID"; rc=$?

@@ -7,6 +7,8 @@
 # OpenRLHF does): rewards equal `verif score`'s on the same items; error
 # items get the error reward and a warning; VERIF_TOKEN, VERIF_RETRIES
 # (503 with Retry-After, then success), VERIF_TIMEOUT, an unreachable URL.
+# A slow item is an [llm] check the test judge holds (JUDGE:HOLD) until the
+# test opens its gate; every wait is on an observable condition.
 set -u
 TEST_NAME=serve_python
 . "$(dirname "$0")/lib/harness.bash"
@@ -21,8 +23,8 @@ cleanup() {
 trap cleanup EXIT
 if ! command -v python3 >/dev/null; then bad "python3 is missing (the adapters need it)"; finish; fi
 
-wait_line() {
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+wait_line() { # FILE PATTERN: up to 60 s for PATTERN to appear in FILE
+  for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
   return 1
 }
 start_serve() { # NAME ARGS...: sets PORT, SPID
@@ -34,10 +36,11 @@ start_serve() { # NAME ARGS...: sets PORT, SPID
   PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$T/$name.out")
 }
 
-"$J" --port 0 --latency-ms 1000 > "$T/judge.port" &
+"$J" --port 0 > "$T/judge.port" &
 pids+=($!)
 wait_line "$T/judge.port" '^port ' || { bad "judge server did not start"; finish; }
-JURL="http://127.0.0.1:$(awk '/^port /{print $2}' "$T/judge.port")/v1"
+JPORT=$(awk '/^port /{print $2}' "$T/judge.port")
+JURL="http://127.0.0.1:$JPORT/v1"
 
 python3 - "$T" data/ifeval <<'PY' || bad "building items"
 import json, sys
@@ -156,21 +159,40 @@ raise SystemExit(1 if fails else 0)
 PY
 
 # VERIF_RETRIES: a 503 (--max-inflight 1 held by a slow [llm] item) is
-# retried after Retry-After and then succeeds; VERIF_TIMEOUT gives up.
+# retried after Retry-After and then succeeds once the item is released;
+# VERIF_TIMEOUT gives up.
 unset VERIF_TOKEN  # else the server takes it as its --token
 start_serve busy --max-inflight 1 --judge-url "$JURL" --judge-model test --judge-retries 0
-export VERIF_URL="http://127.0.0.1:$PORT"
+export VERIF_URL="http://127.0.0.1:$PORT" JPORT
 python3 - <<'PY' && ok || bad "retries and timeouts"
-import json, os, threading, time
+import http.client, json, os, threading, time
 import verif_client
 from verif_client import VerifError
 T = os.environ["T"]
 x = json.loads(open(T + "/items.jsonl").readline())
 want = json.loads(open(T + "/records.jsonl").readline())["reward"]
-slow = {"id": "slow", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir JUDGE:PASS"}
+slow = {"id": "slow", "prompt": "Write formally.", "checkers": ["[llm] Style: formal"], "functions": [""], "response": "Dear Sir JUDGE:HOLD JUDGE:PASS"}
 fails = []
+def get(port, method, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request(method, path); text = c.getresponse().read().decode(); c.close()
+    return text
+def metric(name):
+    for line in get(int(os.environ["VERIF_URL"].rsplit(":", 1)[1]), "GET", "/metrics").splitlines():
+        if line.startswith(name + " "): return float(line.split()[-1])
+def wait_until(cond, what):
+    end = time.time() + 60
+    while time.time() < end:
+        if cond(): return
+        time.sleep(0.02)
+    fails.append("timed out waiting for " + what)
+gate = lambda how: get(int(os.environ["JPORT"]), "POST", "/gate/" + how)
+gate("close")
 hold = threading.Thread(target=lambda: verif_client.Client(retries=0).post("/v1/score", {"items": [slow]}))
-hold.start(); time.sleep(0.3)
+hold.start()
+wait_until(lambda: metric("verif_inflight_items") == 1, "the slow item in flight")
+# opens the gate once the retrying call below has met its own first 503
+opener = threading.Thread(target=lambda: (wait_until(lambda: metric('verif_rejected_total{reason="busy"}') == 2, "the second 503"), gate("open")))
 t0 = time.time()
 lab = json.dumps({"instruction_id_list": x["instruction_id_list"], "kwargs": x["kwargs"]})
 os.environ["VERIF_RETRIES"] = "0"
@@ -179,15 +201,18 @@ try:
 except VerifError as e:
     if e.status != 503: fails.append(f"want 503: {e}")
 os.environ["VERIF_RETRIES"] = "5"
+opener.start()
 got = verif_client.compute_score("ifeval", x["response"], lab, {"prompt": x["prompt"]})
 took = time.time() - t0
-hold.join()
+hold.join(); opener.join()
+gate("close")
 if got != want or took < 0.5: fails.append(f"retried: {got} (want {want}) after {took:.2f} s")
 try:
-    verif_client.Client(timeout=0.3, retries=0).post("/v1/score", {"items": [dict(slow, response="Dear Madam JUDGE:PASS")]})
+    verif_client.Client(timeout=0.3, retries=0).post("/v1/score", {"items": [dict(slow, response="Dear Madam JUDGE:HOLD JUDGE:PASS")]})
     fails.append("no timeout")
 except VerifError as e:
     if "unreachable" not in str(e): fails.append(f"timeout: {e}")
+gate("open")
 for f in fails: print("FAILED:", f)
 raise SystemExit(1 if fails else 0)
 PY

@@ -140,6 +140,7 @@ int main(int argc, char **argv) {
     return 2;
   s.latency_ms = (int)o.latency_ms;
   pthread_mutex_init(&s.lock, NULL);
+  pthread_cond_init(&s.gate_cv, NULL);
   s.record = o.record ? fopen(o.record, "a") : NULL;
   if (o.record && !s.record) {
     perror(o.record);
@@ -168,6 +169,7 @@ int main(int argc, char **argv) {
   if (s.record)
     fclose(s.record);
   free(s.seen429);
+  pthread_cond_destroy(&s.gate_cv);
   pthread_mutex_destroy(&s.lock);
   return 0;
 }

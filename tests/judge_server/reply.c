@@ -4,8 +4,11 @@
  * FAIL [[0]], SCORE=N [[N]], none [[1]]; faults 500, 429 (Retry-After: 1 the
  * first time a body is seen), HANG, BADJSON, NOCHOICES, RESET (drop the
  * connection), THINK (all reasoning), THINKPASS ([[0]] in reasoning, then
- * [[1]]), ECHOKEY (500 echoing Authorization), SHOWKEY ([[1]] + it).
- * GET /stats gives the counters as JSON.
+ * [[1]]), ECHOKEY (500 echoing Authorization), SHOWKEY ([[1]] + it);
+ * HOLD waits, before any other marker applies, until the gate is opened
+ * (POST /gate/open; POST /gate/close closes it again; it starts closed), so
+ * a test can keep a request in flight for exactly as long as it needs.
+ * GET /stats gives the counters as JSON ("held": requests now held).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -21,6 +24,31 @@ void judge_sleep_ms(server *s, long ms) {
     nanosleep(&ts, NULL);
     ms -= step;
   }
+}
+
+void judge_hold(server *s) {
+  pthread_mutex_lock(&s->lock);
+  s->held++;
+  while (!s->gate_open && !atomic_load(&s->stopping)) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 50 * 1000000L; /* wakes to notice a stop */
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&s->gate_cv, &s->lock, &until);
+  }
+  s->held--;
+  pthread_mutex_unlock(&s->lock);
+}
+
+void judge_gate(server *s, int open) {
+  pthread_mutex_lock(&s->lock);
+  s->gate_open = open;
+  if (open)
+    pthread_cond_broadcast(&s->gate_cv);
+  pthread_mutex_unlock(&s->lock);
 }
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned code,
@@ -63,11 +91,11 @@ static enum MHD_Result send_content(struct MHD_Connection *conn,
 static enum MHD_Result send_stats(server *s, struct MHD_Connection *conn) {
   pthread_mutex_lock(&s->lock);
   json_t *v = json_pack(
-      "{s:I, s:I, s:I, s:I, s:I}", "requests", (json_int_t)s->requests,
+      "{s:I, s:I, s:I, s:I, s:I, s:I}", "requests", (json_int_t)s->requests,
       "connections", (json_int_t)s->connections, "max_connections",
       (json_int_t)s->max_connections, "in_progress",
       (json_int_t)s->in_progress, "max_in_progress",
-      (json_int_t)s->max_in_progress);
+      (json_int_t)s->max_in_progress, "held", (json_int_t)s->held);
   pthread_mutex_unlock(&s->lock);
   return send_json(conn, MHD_HTTP_OK, v);
 }
@@ -162,6 +190,8 @@ static enum MHD_Result scripted(server *s, struct MHD_Connection *conn,
                                 const char *p, const char *model,
                                 const char *body, size_t len) {
   char v[64];
+  if (has(p, "JUDGE:HOLD"))
+    judge_hold(s);
   if (has(p, "JUDGE:HANG")) {
     judge_sleep_ms(s, 3600 * 1000L);
     return MHD_NO;
@@ -212,6 +242,11 @@ enum MHD_Result judge_answer(server *s, struct MHD_Connection *conn,
   size_t n = strlen(url), suffix = strlen("/chat/completions");
   if (!strcmp(method, "GET") && !strcmp(url, "/stats"))
     return send_stats(s, conn);
+  if (!strcmp(method, "POST") && (!strcmp(url, "/gate/open") ||
+                                  !strcmp(url, "/gate/close"))) {
+    judge_gate(s, !strcmp(url, "/gate/open"));
+    return send_stats(s, conn);
+  }
   if (!strcmp(method, "POST") && n >= suffix &&
       !strcmp(url + n - suffix, "/chat/completions"))
     return completion(s, conn, body, len);

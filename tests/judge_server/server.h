@@ -23,6 +23,11 @@ typedef struct server {
   size_t nseen429, capseen429;
   long requests, connections, open_connections, max_connections;
   long in_progress, max_in_progress;
+  /* JUDGE:HOLD waits while the gate is closed (POST /gate/close, the
+   * initial state; POST /gate/open releases every held request). */
+  pthread_cond_t gate_cv;
+  int gate_open;
+  long held;
 } server;
 
 /* Answers one request: method, url, the whole body.  Returns MHD_NO to
@@ -33,5 +38,12 @@ enum MHD_Result judge_answer(server *s, struct MHD_Connection *conn,
 
 /* Sleeps ms milliseconds, waking early when the server stops. */
 void judge_sleep_ms(server *s, long ms);
+
+/* Holds the calling request until the gate opens or the server stops;
+ * counted in "held" of GET /stats meanwhile. */
+void judge_hold(server *s);
+
+/* Opens (open != 0) or closes the gate; opening wakes every held request. */
+void judge_gate(server *s, int open);
 
 #endif

@@ -144,11 +144,23 @@ static int children_of(pid_t pid) {
   return n;
 }
 
-static void check_processes(vf_pool *p, const char *name) {
+/* True when the test has one child (the zygote), the zygote at most one
+ * more than the workers (a replacement being made), no worker a child. */
+static bool processes_settled(vf_pool *p) {
   pid_t z, w[64];
   size_t nw = vf_pool_pids(p, &z, w, 64);
-  usleep(100000); /* let replaced workers be reaped */
-  nw = vf_pool_pids(p, &z, w, 64);
+  bool ok = children_of(getpid()) == 1 && children_of(z) <= (int)nw + 1;
+  for (size_t i = 0; ok && i < nw; i++)
+    ok = children_of(w[i]) == 0;
+  return ok;
+}
+
+static void check_processes(vf_pool *p, const char *name) {
+  pid_t z, w[64];
+  /* replaced workers are reaped in the background: wait for it (30 s) */
+  for (int i = 0; i < 3000 && !processes_settled(p); i++)
+    usleep(10000);
+  size_t nw = vf_pool_pids(p, &z, w, 64);
   CHECKF(children_of(getpid()) == 1, "%s: the test has %d children, want 1",
          name, children_of(getpid()));
   CHECKF(children_of(z) <= (int)nw + 1, "%s: zygote has %d children for %zu "

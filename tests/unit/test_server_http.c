@@ -2,7 +2,9 @@
  * test_server_http.c: a server in this process with a fake scorer, driven
  * over loopback with libcurl: every endpoint, every error status, the
  * token, 413, 503 past --max-inflight, the request deadline, concurrent
- * keep-alive clients and draining with a request in flight.
+ * keep-alive clients and draining with a request in flight.  A slow item
+ * ("hold") waits at a gate the test opens; every wait is on an observable
+ * condition (the gate's count, /metrics), never on a sleep.
  * tests/cli/serve*.sh do the same against `verif serve` and the engine.
  */
 #include <curl/curl.h>
@@ -17,9 +19,41 @@
 
 /* ---- a server with a fake scorer --------------------------------------- */
 
+/* The gate "hold" items wait at while it is closed; gate_set(1) opens it
+ * and wakes them.  gate_held counts the items waiting, gate_passed those
+ * that went through. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_open = 1, gate_held, gate_passed;
+
+static void gate_hold(void) {
+  pthread_mutex_lock(&gate_lock);
+  gate_held++;
+  while (!gate_open)
+    pthread_cond_wait(&gate_cv, &gate_lock);
+  gate_held--;
+  gate_passed++;
+  pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_set(int open) {
+  pthread_mutex_lock(&gate_lock);
+  gate_open = open;
+  pthread_cond_broadcast(&gate_cv);
+  pthread_mutex_unlock(&gate_lock);
+}
+
+static int gate_count(const int *which) {
+  pthread_mutex_lock(&gate_lock);
+  int n = *which;
+  pthread_mutex_unlock(&gate_lock);
+  return n;
+}
+
 /* The fake scorer: the response text decides.  "good" → reward 1, "bad" →
- * 0, "broken" → an error record, "sleep:N" → N ms then 1; anything else
- * 0.5.  Checks: one per instruction id, passing when the response is good. */
+ * 0, "broken" → an error record, "hold" → waits at the gate, then 1;
+ * anything else 0.5.  Checks: one per instruction id, passing when the
+ * response is good. */
 static vf_status fake_score(void *ud, const char *const *items,
                             const size_t *lens, const char *const *where,
                             size_t n, char **out, vf_error *err) {
@@ -29,14 +63,11 @@ static vf_status fake_score(void *ud, const char *const *items,
     json_t *it = json_loadb(items[i], lens[i], 0, NULL);
     const char *r = json_string_value(json_object_get(it, "response"));
     r = r ? r : "";
-    if (!strncmp(r, "sleep:", 6)) {
-      long ms = strtol(r + 6, NULL, 10);
-      struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-      nanosleep(&ts, NULL);
-    }
-    double reward = !strcmp(r, "good") || !strncmp(r, "sleep:", 6) ? 1
-                    : !strcmp(r, "bad")                            ? 0
-                                                                   : 0.5;
+    if (!strcmp(r, "hold"))
+      gate_hold();
+    double reward = !strcmp(r, "good") || !strcmp(r, "hold") ? 1
+                    : !strcmp(r, "bad")                      ? 0
+                                                             : 0.5;
     size_t nids = json_array_size(json_object_get(it, "instruction_id_list"));
     json_t *checks = json_array();
     for (size_t k = 0; k < nids; k++)
@@ -397,9 +428,34 @@ static void bg_start(bg *b, int port, const char *path, const char *body) {
   pthread_create(&b->th, NULL, bg_run, b);
 }
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
+/* A gauge of the server's /metrics (-1 when absent or unreachable). */
+static long gauge(int port, const char *name) {
+  resp r = call(port, "/metrics", NULL, NULL);
+  size_t n = strlen(name);
+  long v = -1;
+  for (const char *p = r.body.data; p; p = strchr(p, '\n')) {
+    p += *p == '\n';
+    if (!strncmp(p, name, n) && p[n] == ' ')
+      v = strtol(p + n + 1, NULL, 10);
+  }
+  vf_buf_free(&r.body);
+  return v;
+}
+
+/* Polls until the gauge (port > 0) or the gate count (which) equals want;
+ * a failed check after 60 s rather than a hang. */
+static int wait_for(int port, const char *name, const int *which, long want) {
+  double end = vf_now() + 60;
+  long got = -1;
+  while (vf_now() < end) {
+    got = port > 0 ? gauge(port, name) : gate_count(which);
+    if (got == want)
+      return 1;
+    struct timespec ts = {0, 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  CHECKF(0, "waited 60 s for %s == %ld (last %ld)", name, want, got);
+  return 0;
 }
 
 static void test_busy(void) {
@@ -410,9 +466,10 @@ static void test_busy(void) {
     return;
   int port = vf_server_port(s);
   bg slow;
+  gate_set(0);
   bg_start(&slow, port, "/v1/score",
-           "{\"items\":[{\"response\":\"sleep:600\"},{\"response\":\"sleep:600\"}]}");
-  sleep_ms(200);
+           "{\"items\":[{\"response\":\"hold\"},{\"response\":\"hold\"}]}");
+  wait_for(port, "verif_inflight_items", NULL, 2);
   resp r = call(port, "/v1/score", "{\"items\":[{\"response\":\"good\"}]}", NULL);
   CHECKF(r.status == 503 && !strcmp(r.retry_after, "1") &&
              strstr(r.body.data, "--max-inflight"),
@@ -423,6 +480,7 @@ static void test_busy(void) {
            "{\"response\":\"good\"}]}", NULL);
   CHECKF(r.status == 413, "too many items: %ld", r.status);
   vf_buf_free(&r.body);
+  gate_set(1);
   pthread_join(slow.th, NULL);
   CHECK(slow.r.status == 200);
   vf_buf_free(&slow.r.body);
@@ -442,15 +500,18 @@ static void test_deadline(void) {
   if (!s)
     return;
   int port = vf_server_port(s);
+  /* item 2 holds the only scorer until the gate opens: only the deadline
+   * can answer, and not before it has passed */
+  gate_set(0);
   double t0 = vf_now();
   json_t *v = call_json(port, "/v1/score",
                         "{\"items\":[{\"id\":1,\"response\":\"good\"},"
-                        "{\"id\":2,\"response\":\"sleep:1000\"},"
+                        "{\"id\":2,\"response\":\"hold\"},"
                         "{\"id\":3,\"response\":\"good\"}]}",
                         200);
   double took = vf_now() - t0;
   json_t *res = json_object_get(v, "results");
-  CHECKF(took < 0.9, "deadline answer took %.2f s", took);
+  CHECKF(took >= 0.4, "deadline answer after %.2f s, before the deadline", took);
   CHECK(json_real_value(json_object_get(json_array_get(res, 0), "reward")) == 1);
   const char *e2 = json_string_value(json_object_get(json_array_get(res, 1), "error"));
   const char *e3 = json_string_value(json_object_get(json_array_get(res, 2), "error"));
@@ -459,11 +520,12 @@ static void test_deadline(void) {
          "timeout records: %s / %s", e2 ? e2 : "-", e3 ? e3 : "-");
   json_decref(v);
   v = call_json(port, "/get_reward",
-                "{\"query\":[\"sleep:1000\"],\"labels\":[\"{}\"]}", 200);
+                "{\"query\":[\"hold\"],\"labels\":[\"{}\"]}", 200);
   CHECK(json_array_size(json_object_get(v, "errors")) == 1 &&
         json_number_value(json_array_get(json_object_get(v, "rewards"), 0)) == 0);
   json_decref(v);
-  sleep_ms(1200); /* the abandoned chunks finish and are freed */
+  gate_set(1); /* the abandoned chunks finish and are freed */
+  wait_for(port, "verif_inflight_items", NULL, 0);
   CHECK(vf_server_free(s, 5) == 0);
 }
 
@@ -515,6 +577,18 @@ static void test_concurrency(void) {
   CHECK(vf_server_free(s, 5) == 0);
 }
 
+/* Opens the gate once the server has begun draining. */
+static void *open_when_draining(void *arg) {
+  const vf_server *s = arg;
+  double end = vf_now() + 60;
+  while (!vf_server_draining(s) && vf_now() < end) {
+    struct timespec ts = {0, 5 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  gate_set(1);
+  return NULL;
+}
+
 static void test_drain(void) {
   atomic_int calls = 0;
   vf_server_opts o = {.scorers = 2};
@@ -523,12 +597,17 @@ static void test_drain(void) {
     return;
   int port = vf_server_port(s);
   bg slow;
+  pthread_t opener;
+  gate_set(0);
+  int passed = gate_count(&gate_passed);
   bg_start(&slow, port, "/reward",
-           "{\"prompt\":\"p\",\"response\":\"sleep:500\",\"label\":\"{}\"}");
-  sleep_ms(150);
-  double t0 = vf_now();
-  CHECK(vf_server_drain(s, 5) == 0);
-  CHECKF(vf_now() - t0 > 0.2, "drain returned before the request ended");
+           "{\"prompt\":\"p\",\"response\":\"hold\",\"label\":\"{}\"}");
+  wait_for(0, "items held at the gate", &gate_held, 1);
+  pthread_create(&opener, NULL, open_when_draining, s);
+  CHECK(vf_server_drain(s, 30) == 0);
+  CHECKF(gate_count(&gate_passed) == passed + 1,
+         "drain returned before the request in flight was scored");
+  pthread_join(opener, NULL);
   pthread_join(slow.th, NULL);
   CHECKF(slow.r.status == 200 && strstr(slow.r.body.data, "\"reward\":1"),
          "in-flight request during drain: %ld %s", slow.r.status,
