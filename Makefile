@@ -2,6 +2,7 @@
 #   make          build/verif, build/libverif.a, build/libverif.so
 #   make test     every test, then again under ASan+UBSan
 #   make bench    benchmarks            make run   IFEval report on bundled data
+#   make install  PREFIX (/usr/local) and DESTDIR as usual; make uninstall
 # Library sources are src/<concern>/*.c except src/cli; the command is
 # src/cli/*.c linked against the static library.
 
@@ -39,9 +40,21 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCHES := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
+VERSION := $(shell sed -n 's/^\#define VF_VERSION "\(.*\)"/\1/p' include/verif.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libverif.so.$(SOMAJOR)
+
 .SECONDEXPANSION:
-.PHONY: all test test-plain test-asan bench run clean deps checksrc
+.PHONY: all test test-plain test-asan bench run clean deps checksrc install \
+        uninstall FORCE
 all: $(B)/verif $(B)/libverif.a $(B)/libverif.so
+
+# src/core/datadir.c is the one object that holds the data directory; a
+# stamp holding the path rebuilds it when the path changes.
+$(B)/data-dir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATA_DIR)' | cmp -s - $@ || echo '$(DATA_DIR)' > $@
+$(B)/obj/src/core/datadir.o: $(B)/data-dir.stamp
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -52,7 +65,7 @@ $(B)/libverif.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/libverif.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(PKG_LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(PKG_LIBS)
 
 $(B)/verif: $(CLI_OBJ) $(B)/libverif.a
 	$(CC) $(OPT) -o $@ $(CLI_OBJ) $(B)/libverif.a $(PKG_LIBS)
@@ -88,8 +101,10 @@ test:
 	[ $$rc -eq 0 ] && echo "make test: passed" || echo "make test: FAILED"; \
 	exit $$rc
 
+# The build dir and flags go to the tests (tests/cli/install.sh runs `make
+# install` with the same ones).
 test-plain: all $(TESTS) $(SERVERS)
-	@scripts/run-tests $(B)
+	@VERIF_B='$(B)' VERIF_OPT='$(OPT)' scripts/run-tests $(B)
 
 test-asan:
 	$(MAKE) B=$(ASAN_B) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -111,3 +126,66 @@ deps:
 
 clean:
 	rm -rf build
+
+# ---- install ---------------------------------------------------------------
+# The installed library and command differ from build/'s in one object: the
+# data directory compiled in is $(DATADIR)/verif, not the tree's data/ (and
+# a staged or moved tree still finds share/verif beside bin/ and lib/).
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INST        := $(B)/install
+INST_OBJ    := $(filter-out $(B)/obj/src/core/datadir.o,$(LIB_OBJ)) $(INST)/datadir.o
+DATA_FILES  := $(shell cd data && find . -type f | sed 's|^\./||' | sort)
+
+$(INST)/data-dir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)/verif' | cmp -s - $@ || echo '$(DATADIR)/verif' > $@
+
+$(INST)/datadir.o: src/core/datadir.c include/verif.h $(INST)/data-dir.stamp
+	$(CC) $(filter-out -DVF_DATA_DIR=%,$(CFLAGS_ALL)) \
+	  -DVF_DATA_DIR='"$(DATADIR)/verif"' -DVF_BUILDING_LIBRARY -fvisibility=hidden -c $< -o $@
+
+$(INST)/libverif.a: $(INST_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(INST)/libverif.so.$(VERSION): $(INST_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(PKG_LIBS)
+
+$(INST)/verif: $(CLI_OBJ) $(INST)/libverif.a
+	$(CC) $(OPT) -o $@ $(CLI_OBJ) $(INST)/libverif.a $(PKG_LIBS)
+
+$(INST)/verif.pc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' \
+	  'datadir=$(DATADIR)/verif' '' 'Name: verif' \
+	  'Description: instruction-following verification (VerIF rewards, IFEval checkers)' \
+	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lverif' \
+	  'Libs.private: -lm -lpthread' > $@
+
+install: $(INST)/verif $(INST)/libverif.a $(INST)/libverif.so.$(VERSION) $(INST)/verif.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/verif
+	install -m 755 $(INST)/verif $(DESTDIR)$(BINDIR)/verif
+	install -m 644 $(INST)/libverif.a $(DESTDIR)$(LIBDIR)/libverif.a
+	install -m 755 $(INST)/libverif.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libverif.so.$(VERSION)
+	ln -sf libverif.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libverif.so
+	install -m 644 include/verif.h $(DESTDIR)$(INCLUDEDIR)/verif.h
+	install -m 644 $(INST)/verif.pc $(DESTDIR)$(PKGCONFIGDIR)/verif.pc
+	install -m 644 docs/verif.1 $(DESTDIR)$(MANDIR)/man1/verif.1
+	cd data && for f in $(DATA_FILES); do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/verif/$$f" || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/verif $(DESTDIR)$(LIBDIR)/libverif.a \
+	  $(DESTDIR)$(LIBDIR)/libverif.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libverif.so $(DESTDIR)$(INCLUDEDIR)/verif.h \
+	  $(DESTDIR)$(PKGCONFIGDIR)/verif.pc $(DESTDIR)$(MANDIR)/man1/verif.1
+	rm -rf $(DESTDIR)$(DATADIR)/verif

@@ -56,9 +56,15 @@ VF_API const char *vf_strerror(vf_status code);
 
 typedef struct vf_ctx vf_ctx;
 
-/* Loads the data under data_dir (NULL: $VERIF_DATA_DIR, else the directory
- * compiled in at build time).  The context is immutable afterwards. */
+/* Loads the data under data_dir (NULL: vf_data_dir()).  The context is
+ * immutable afterwards. */
 VF_API vf_status vf_ctx_new(vf_ctx **out, const char *data_dir, vf_error *err);
+
+/* The bundled data's directory when none is named: $VERIF_DATA_DIR if set,
+ * else share/verif beside the installed library or program (PREFIX/lib,
+ * PREFIX/bin), else the one compiled in (the source tree's data/ for a
+ * build, PREFIX/share/verif for `make install`). */
+VF_API const char *vf_data_dir(void);
 VF_API void vf_ctx_free(vf_ctx *ctx);
 
 /* ---- single checkers ---------------------------------------------------- */

@@ -40,7 +40,7 @@ int cli_enum(const char *v, const char *const *names, int n);
 /* Prints "verif: <msg>" to stderr for an error. */
 void cli_error(const vf_error *err);
 
-/* Creates the context (data from $VERIF_DATA_DIR or the build's data/). */
+/* Creates the context (data from vf_data_dir()). */
 vf_ctx *cli_ctx(void);
 
 #endif

@@ -27,7 +27,7 @@ static void usage(FILE *f) {
   for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
     fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
   fprintf(f, "\nenvironment:\n  VERIF_DATA_DIR  where the bundled data lives "
-             "(default: the build's data/)\n");
+             "(now: %s)\n", vf_data_dir());
 }
 
 static int cmp_name(const void *key, const void *elem) {

@@ -10,10 +10,6 @@
 
 #include "checks/checks.h"
 
-#ifndef VF_DATA_DIR
-#define VF_DATA_DIR "data"
-#endif
-
 static const char *const status_text[VF_STATUS_COUNT] = {
     [VF_OK] = "success",
     [VF_ENOMEM] = "out of memory",
@@ -60,10 +56,8 @@ static char *join(const char *dir, const char *sub) {
 vf_status vf_ctx_new(vf_ctx **out, const char *data_dir, vf_error *err) {
   vf_status st;
   *out = NULL;
-  if (!data_dir)
-    data_dir = getenv("VERIF_DATA_DIR");
   if (!data_dir || !*data_dir)
-    data_dir = VF_DATA_DIR;
+    data_dir = vf_data_dir();
   vf_ctx *ctx = calloc(1, sizeof *ctx);
   if (ctx)
     ctx->data_dir = strdup(data_dir);

@@ -12,10 +12,6 @@
 
 #include "judge/judge_int.h"
 
-#ifndef VF_DATA_DIR
-#define VF_DATA_DIR "data"
-#endif
-
 /* ---- repr() -------------------------------------------------------------- */
 
 /* repr() quotes with ' unless the text holds ' and no ". */
@@ -184,9 +180,7 @@ static const char *bundled_file(const char *name) {
 }
 
 static char *bundled_path(const vf_judge_opts *o, const char *file) {
-  const char *dir = o->data_dir ? o->data_dir : getenv("VERIF_DATA_DIR");
-  if (!dir)
-    dir = VF_DATA_DIR;
+  const char *dir = o->data_dir ? o->data_dir : vf_data_dir();
   size_t n = strlen(dir) + strlen(file) + sizeof "/verif_prompt/";
   char *p = malloc(n);
   if (p)
