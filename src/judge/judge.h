@@ -23,7 +23,7 @@ typedef struct vf_judge_opts {
   const char *api_key;       /* NULL: none (callers fill it from the
                                 environment variable VERIF_JUDGE_API_KEY) */
   const char *data_dir;      /* for the bundled templates (NULL:
-                                $VERIF_DATA_DIR, else the built-in one) */
+                                vf_data_dir()) */
   const char *template_name; /* NULL/"default": VerIF's prompt; "en" */
   const char *template_file; /* overrides template_name */
   const char *cache_file;    /* NULL: no SQLite cache */
