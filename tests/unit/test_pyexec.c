@@ -145,29 +145,33 @@ static int children_of(pid_t pid) {
 }
 
 /* True when the test has one child (the zygote), the zygote at most one
- * more than the workers (a replacement being made), no worker a child. */
-static bool processes_settled(vf_pool *p) {
+ * more than the workers (a replacement being made) and no worker a child;
+ * else why not, in why. */
+static bool processes_settled(vf_pool *p, char *why, size_t n) {
   pid_t z, w[64];
   size_t nw = vf_pool_pids(p, &z, w, 64);
-  bool ok = children_of(getpid()) == 1 && children_of(z) <= (int)nw + 1;
-  for (size_t i = 0; ok && i < nw; i++)
-    ok = children_of(w[i]) == 0;
-  return ok;
+  int mine = children_of(getpid()), zs = children_of(z);
+  if (mine != 1)
+    return snprintf(why, n, "the test has %d children, want 1", mine), false;
+  if (zs > (int)nw + 1)
+    return snprintf(why, n, "zygote has %d children for %zu workers", zs, nw),
+           false;
+  for (size_t i = 0; i < nw; i++)
+    if (children_of(w[i]) != 0)
+      return snprintf(why, n, "worker %d has children", (int)w[i]), false;
+  return true;
 }
 
+/* Replaced workers are reaped in the background: polls (up to 30 s) until
+ * the processes are as they should be, and fails with the last reason. */
 static void check_processes(vf_pool *p, const char *name) {
-  pid_t z, w[64];
-  /* replaced workers are reaped in the background: wait for it (30 s) */
-  for (int i = 0; i < 3000 && !processes_settled(p); i++)
+  char why[200] = "";
+  bool ok = processes_settled(p, why, sizeof why);
+  for (int i = 0; i < 3000 && !ok; i++) {
     usleep(10000);
-  size_t nw = vf_pool_pids(p, &z, w, 64);
-  CHECKF(children_of(getpid()) == 1, "%s: the test has %d children, want 1",
-         name, children_of(getpid()));
-  CHECKF(children_of(z) <= (int)nw + 1, "%s: zygote has %d children for %zu "
-         "workers", name, children_of(z), nw);
-  for (size_t i = 0; i < nw; i++)
-    CHECKF(children_of(w[i]) == 0, "%s: worker %d has children", name,
-           (int)w[i]);
+    ok = processes_settled(p, why, sizeof why);
+  }
+  CHECKF(ok, "%s: %s", name, why);
 }
 
 static int listener(int *port) {
