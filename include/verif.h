@@ -83,6 +83,8 @@ typedef struct vf_verdict {
  *   "ifeval"   google-research IFEval (25 ids)
  *   "ifevalg"  open-instruct's IFEvalG as NeMo-Gym runs it (the
  *              verifiable_instructions package: 54 ids, IFEval's 25 too)
+ *   "tulu3"    Tulu 3 RLVR-IFeval's func_name checks (open-instruct's
+ *              if_functions.py: 25 functions)
  * and more as they are added (vf_family_list names them all).  Families
  * that share an id may give it different behaviour (kwargs rules, defaults),
  * so an id is resolved:
@@ -222,7 +224,8 @@ typedef enum vf_format {
   VF_FORMAT_AUTO,
   VF_FORMAT_VERINSTRUCT,
   VF_FORMAT_VERL,
-  VF_FORMAT_IFEVAL
+  VF_FORMAT_IFEVAL,
+  VF_FORMAT_OPENINSTRUCT /* open-instruct's ground truths, RLVR-IFeval rows */
 } vf_format;
 
 /* How dataset-supplied Python code is isolated (README, "The sandbox"). */

@@ -45,10 +45,10 @@ Python: Debian's /usr/bin/python3 with python3-nltk (3.8), python3-langdetect
 
 What is patched, and why (as in scripts/gen-ifeval-cases.py):
   * Punkt: instructions_util loads nltk's punkt pickle, which is not
-    installed; count_sentences uses the English tokenizer built from
-    data/punkt_tab/english with NLTK >= 3.8.2's candidate selection, and
-    nltk.word_tokenize is NLTKWordTokenizer over each of its sentences
-    (what word_tokenize does in NLTK 3.8.2+/3.9, as NeMo-Gym installs).
+    installed; count_sentences and nltk.word_tokenize use scripts/nltk_ref.py's
+    English Punkt (data/punkt_tab/english, NLTK >= 3.8.2's candidate
+    selection) and word_tokenize (NLTKWordTokenizer over each sentence, as
+    in NLTK 3.8.2+/3.9, which NeMo-Gym installs).
   * langdetect: DetectorFactory.seed = 0 (verif's port is seeded at 0 too).
   * random: the reference falls back to random values for missing or falsy
     kwargs; any such call here is an error, so no expectation depends on
@@ -60,14 +60,12 @@ import subprocess
 import sys
 import unicodedata
 import warnings
-from collections import defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VI = sys.argv[1] if len(sys.argv) > 1 else "/tmp/ifevalg_ref"
 IFB = sys.argv[2] if len(sys.argv) > 2 else "/tmp/ifbench_ref"
 IN = os.path.join(ROOT, "tests", "data", "ifevalg-cases.in.jsonl")
 OUT = os.path.join(ROOT, "tests", "cases", "ifevalg.jsonl")
-PUNKT = os.path.join(ROOT, "data", "punkt_tab", "english")
 VI_COMMIT = "f46a5ac"
 IFB_COMMIT = "c94da0204a1552be9e5c206b732e29f7d279f0c7"
 
@@ -96,9 +94,9 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 import absl.logging  # noqa: E402
 import langdetect  # noqa: E402
 import nltk  # noqa: E402
-from nltk.tokenize.destructive import NLTKWordTokenizer  # noqa: E402
-from nltk.tokenize.punkt import (PunktParameters,  # noqa: E402
-                                 PunktSentenceTokenizer)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nltk_ref  # noqa: E402
 
 from verifiable_instructions import instructions  # noqa: E402
 from verifiable_instructions import instructions_registry  # noqa: E402
@@ -111,55 +109,8 @@ sys.modules["instructions_registry"] = instructions_registry
 sys.path.insert(0, IFB)
 import evaluation_lib  # noqa: E402
 
-# ---- Punkt from punkt_tab ---------------------------------------------------
-
-
-def punkt_lines(name):
-    with open(os.path.join(PUNKT, name), encoding="utf-8") as f:
-        return [l for l in f.read().split("\n") if l]
-
-
-def punkt_params():
-    p = PunktParameters()
-    p.abbrev_types = set(punkt_lines("abbrev_types.txt"))
-    p.collocations = set(tuple(l.split("\t"))
-                         for l in punkt_lines("collocations.tab"))
-    p.sent_starters = set(punkt_lines("sent_starters.txt"))
-    ortho = defaultdict(int)
-    for l in punkt_lines("ortho_context.tab"):
-        typ, val = l.split("\t")
-        ortho[typ] = int(val)
-    p.ortho_context = ortho
-    return p
-
-
-class NewerPunkt(PunktSentenceTokenizer):
-    """NLTK >= 3.8.2's _match_potential_end_contexts (3.8 has an older one)."""
-
-    def _match_potential_end_contexts(self, text):
-        found = list(self._lang_vars.period_context_re().finditer(text))
-        kept, before, limit = [], {}, 0
-        for m in reversed(found):
-            if kept and m.end() > limit:
-                continue
-            parts = text[: m.start()].rsplit(maxsplit=1)
-            limit = len(parts[0]) if len(parts) == 2 else 0
-            before[m] = parts[-1] if parts else ""
-            kept.append(m)
-        kept.reverse()
-        return [(m, before[m] + m.group() + m.group("after_tok"))
-                for m in kept]
-
-
-SENT = NewerPunkt(punkt_params())
-WORD = NLTKWordTokenizer()
-
-
-def word_tokenize(text, language="english", preserve_line=False):
-    sents = [text] if preserve_line else SENT.tokenize(text)
-    return [t for s in sents for t in WORD.tokenize(s)]
-
-
+# ---- Punkt and word_tokenize from punkt_tab (scripts/nltk_ref.py) -----------
+SENT, word_tokenize = nltk_ref.SENT, nltk_ref.word_tokenize
 instructions_util._get_sentence_tokenizer = lambda: SENT
 instructions_util.count_sentences = lambda text: len(SENT.tokenize(text))
 nltk.word_tokenize = word_tokenize

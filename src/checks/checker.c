@@ -33,7 +33,8 @@ static const char *kw_type_name(vf_kw_type t) {
   case VF_KW_COUNT: return "an integer >= 0";
   case VF_KW_STR: return "a string";
   case VF_KW_STRLIST: return "a list of strings";
-  case VF_KW_STRFIRST: return "a string or a list of strings";
+  case VF_KW_STRFIRST:
+  case VF_KW_STRSEQ: return "a string or a list of strings";
   default: return "\"less than\" or \"at least\"";
   }
 }
@@ -44,6 +45,30 @@ static char *dup_str(const json_t *v, size_t *len) {
   if (s)
     memcpy(s, json_string_value(v), *len + 1);
   return s;
+}
+
+/* A string as the list of its characters (Python's iteration). */
+static int split_chars(const json_t *v, vf_kwval *out) {
+  const char *s = json_string_value(v);
+  size_t len = json_string_length(v), n = vf_utf8_count(s, len);
+  out->list = calloc(n ? n : 1, sizeof *out->list);
+  out->lens = calloc(n ? n : 1, sizeof *out->lens);
+  if (!out->list || !out->lens)
+    return -1;
+  out->falsy = n == 0;
+  for (size_t i = 0, at = 0; i < n; i++) {
+    int32_t cp;
+    size_t k = vf_utf8_decode(s, len, at, &cp);
+    out->list[i] = malloc(k + 1);
+    if (!out->list[i])
+      return -1;
+    memcpy(out->list[i], s + at, k);
+    out->list[i][k] = '\0';
+    out->lens[i] = k;
+    out->n = i + 1;
+    at += k;
+  }
+  return 0;
 }
 
 /* Converts one JSON value to the kwarg's type; 1 on a type mismatch. */
@@ -91,6 +116,10 @@ static int convert(const json_t *v, vf_kw_type t, vf_kwval *out) {
     out->s = dup_str(v, &out->slen);
     out->falsy = out->slen == 0;
     return out->s ? 0 : -1;
+  case VF_KW_STRSEQ:
+    if (json_is_string(v))
+      return split_chars(v, out);
+    /* fall through */
   case VF_KW_STRLIST: {
     if (!json_is_array(v))
       return 1;

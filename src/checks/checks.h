@@ -38,14 +38,16 @@ struct vf_ctx {
 /* Kwarg types.  A "count" is an integer >= 0: where the reference would
  * replace a negative count by a random one, verif refuses it.  STRFIRST is
  * a string, or a non-empty list whose first item (a string) is used, as
- * references that accept either do. */
+ * references that accept either do.  STRSEQ is what Python iterates: a
+ * list of strings, or a string (read as the list of its characters). */
 typedef enum {
   VF_KW_INT,
   VF_KW_COUNT,
   VF_KW_STR,
   VF_KW_STRLIST,
   VF_KW_REL,
-  VF_KW_STRFIRST
+  VF_KW_STRFIRST,
+  VF_KW_STRSEQ
 } vf_kw_type;
 
 enum { VF_REL_LESS = 0, VF_REL_ATLEAST = 1 };
@@ -160,6 +162,11 @@ void vf_checks_fini(vf_ctx *ctx);
 const vf_checkdef *vf_ifeval_table(size_t *n);
 vf_status vf_ifeval_init(vf_ctx *ctx, void **state, vf_error *err);
 void vf_ifeval_fini(vf_ctx *ctx, void *state);
+
+/* Tulu 3 RLVR-IFeval (tulu3.c): open-instruct's if_functions.py. */
+const vf_checkdef *vf_tulu3_table(size_t *n);
+vf_status vf_tulu3_init(vf_ctx *ctx, void **state, vf_error *err);
+void vf_tulu3_fini(vf_ctx *ctx, void *state);
 
 /* IFEvalG (ifevalg.c): its table (IFEval's functions where the reference
  * checks alike), and its fixed patterns. */

@@ -22,6 +22,9 @@ static const vf_family families[] = {
      "IFEvalG: open-instruct's training constraints as NeMo-Gym runs them "
      "(verifiable_instructions)",
      vf_ifevalg_table, vf_ifevalg_init, vf_ifevalg_fini},
+    {"tulu3",
+     "Tulu 3 RLVR-IFeval: open-instruct's if_functions.py (func_name rows)",
+     vf_tulu3_table, vf_tulu3_init, vf_tulu3_fini},
 };
 
 #define NFAMILIES (sizeof families / sizeof families[0])

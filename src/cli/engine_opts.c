@@ -54,9 +54,10 @@ static int choice_opt(const char *cmd, vf_engine_opts *eo, int argc,
                       char **argv, int *i) {
   static const struct {
     const char *name;
-    const char *const names[4];
+    const char *const names[5];
     int n;
-  } ch[] = {{"--format", {"auto", "verinstruct", "verl", "ifeval"}, 4},
+  } ch[] = {{"--format", {"auto", "verinstruct", "verl", "ifeval",
+                          "openinstruct"}, 5},
             {"--combine", {"product", "average", "all"}, 3},
             {"--on-judge-error", {"error", "zero"}, 2},
             {"--isolation", {"row", "shared"}, 2}};

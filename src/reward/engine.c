@@ -146,8 +146,8 @@ static void parse_one(void *arg, size_t i) {
     return;
   }
   for (size_t r = 0; r < s->it.nresp; r++) {
-    vf_answer_span(s->it.resp[r], s->it.resp_len[r], b->e->o.keep_reasoning,
-                   &s->answer_off[r]);
+    vf_answer_span(s->it.resp[r], s->it.resp_len[r],
+                   b->e->o.keep_reasoning || s->it.verbatim, &s->answer_off[r]);
     for (size_t k = 0; k < s->it.nc; k++)
       s->res[r * s->it.nc + k].verdict = -1;
   }
@@ -161,7 +161,8 @@ static const char *answer(const slot *s, size_t r, size_t *len) {
 /* ---- native checks ------------------------------------------------------- */
 
 /* A check of an empty answer fails without running: "an empty answer fails
- * every hard check"; IFEval's own rule (strip() non-empty) is the same. */
+ * every hard check"; IFEval's own rule (strip() non-empty) is the same.
+ * A verbatim item's checks run on whatever they are given. */
 static void native_check(const slot *s, size_t r, size_t k) {
   const vf_constraint *c = &s->it.c[k];
   vf_check_result *res = &s->res[r * s->it.nc + k];
@@ -169,7 +170,7 @@ static void native_check(const slot *s, size_t r, size_t k) {
   const char *a = answer(s, r, &len);
   vf_verdict v;
   vf_error e;
-  if (vf_py_isblank(a, len)) {
+  if (!s->it.verbatim && vf_py_isblank(a, len)) {
     res->verdict = 0;
   } else if (vf_checker_run(c->native, a, len, &v, &e)) {
     res->error = strdup(e.msg);
@@ -227,7 +228,7 @@ static size_t collect_python(batch *b, vf_pycheck *pc, pyref *ref,
           continue;
         size_t len;
         const char *a = answer(s, r, &len);
-        if (vf_py_isblank(a, len)) {
+        if (!s->it.verbatim && vf_py_isblank(a, len)) {
           s->res[r * s->it.nc + k].verdict = 0;
           continue;
         }
@@ -314,7 +315,8 @@ static score hard_score(const slot *s, size_t r) {
     sc.total++;
     sc.passed += s->res[r * s->it.nc + k].verdict == 1;
   }
-  sc.hard = sc.total ? (double)sc.passed / sc.total : 1.0;
+  /* no hard check: 1, but open-instruct scores an empty list 0/max(0,1) */
+  sc.hard = sc.total ? (double)sc.passed / sc.total : s->it.oi ? 0.0 : 1.0;
   sc.all_hard = sc.passed == sc.total;
   return sc;
 }

@@ -6,6 +6,9 @@
  *                 "reward_model": {"ground_truth": "<JSON: checkers,
  *                 functions>"}, "extra_info": {…}}
  *   IFEval       {"key", "prompt", "instruction_id_list", "kwargs"}
+ *   open-instruct {"ground_truth": label} or a bare label {"instruction_id",
+ *                 "kwargs"} / {"func_name", ...} (item_oi.c; also as a
+ *                 verl row's ground truth)
  * plus "response" (one) or "responses" (a GRPO group).  The format is
  * detected per line unless forced.  Every problem names the field.
  */
@@ -138,7 +141,8 @@ static void read_ifeval(const vf_ctx *ctx, const char *family, vf_item *it,
 }
 
 /* verl: the prompt is a chat; the user turn's content is the prompt text. */
-static void read_verl(vf_item *it, const char *where) {
+static void read_verl(const vf_ctx *ctx, const char *family, vf_item *it,
+                      const char *where) {
   const json_t *msgs = json_object_get(it->json, "prompt");
   const json_t *content = NULL;
   for (size_t i = 0; i < json_array_size(msgs); i++) {
@@ -161,11 +165,11 @@ static void read_verl(vf_item *it, const char *where) {
                       gt ? "must be a JSON string" : "is missing");
   json_error_t je;
   json_t *g = json_loads(json_string_value(gt), 0, &je);
-  if (!g)
-    return item_error(it, VF_EJSON, where,
-                      "field 'reward_model.ground_truth' is not valid JSON: "
-                      "%s",
-                      je.text);
+  if (!g || vf_oi_is_label(g)) { /* open-instruct's: JSON or Python repr */
+    json_decref(g);
+    return vf_item_read_oi_label(ctx, family, it, gt, where,
+                                 "reward_model.ground_truth");
+  }
   it->ground_truth = g; /* the function texts point into it */
   read_checkers(it, json_object_get(g, "checkers"),
                 json_object_get(g, "functions"), where,
@@ -179,6 +183,8 @@ static vf_format detect(const json_t *o) {
     return VF_FORMAT_VERL;
   if (json_object_get(o, "checkers"))
     return VF_FORMAT_VERINSTRUCT;
+  if (json_object_get(o, "ground_truth") || vf_oi_is_label(o))
+    return VF_FORMAT_OPENINSTRUCT;
   return VF_FORMAT_AUTO;
 }
 
@@ -219,6 +225,7 @@ static const char *format_name(vf_format f) {
   case VF_FORMAT_VERINSTRUCT: return "verinstruct";
   case VF_FORMAT_VERL: return "verl";
   case VF_FORMAT_IFEVAL: return "ifeval";
+  case VF_FORMAT_OPENINSTRUCT: return "openinstruct";
   default: return "auto";
   }
 }
@@ -241,15 +248,16 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
   if (f == VF_FORMAT_AUTO)
     return item_error(it, VF_EJSON, where,
                       "cannot tell the item's format: expected 'checkers' "
-                      "(VerInstruct), 'reward_model' (verl) or "
-                      "'instruction_id_list' (IFEval)");
+                      "(VerInstruct), 'reward_model' (verl), "
+                      "'instruction_id_list' (IFEval) or 'ground_truth', "
+                      "'instruction_id', 'func_name' (open-instruct)");
   if (format != VF_FORMAT_AUTO && detect(it->json) != format &&
       detect(it->json) != VF_FORMAT_AUTO)
     return item_error(it, VF_EJSON, where,
                       "item is not in the forced format '%s' (it looks like "
                       "'%s')",
                       format_name(format), format_name(detect(it->json)));
-  if (f != VF_FORMAT_VERL) {
+  if (f != VF_FORMAT_VERL && f != VF_FORMAT_OPENINSTRUCT) {
     const json_t *p = json_object_get(it->json, "prompt");
     if (!json_is_string(p))
       return item_error(it, VF_EJSON, where, "field 'prompt' %s",
@@ -260,12 +268,16 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
   if (f == VF_FORMAT_IFEVAL)
     read_ifeval(ctx, family, it, where);
   else if (f == VF_FORMAT_VERL)
-    read_verl(it, where);
+    read_verl(ctx, family, it, where);
+  else if (f == VF_FORMAT_OPENINSTRUCT)
+    vf_item_read_oi(ctx, family, it, where);
   else
     read_checkers(it, json_object_get(it->json, "checkers"),
                   json_object_get(it->json, "functions"), where, "");
   if (!it->err.code)
     read_responses(it, where);
+  if (!it->err.code && it->oi)
+    vf_item_oi_answers(it);
 }
 
 void vf_item_free(vf_item *it) {
@@ -275,6 +287,9 @@ void vf_item_free(vf_item *it) {
     vf_checker_free(it->c[i].native);
   }
   free(it->c);
+  for (size_t r = 0; it->answers && r < it->nresp; r++)
+    free(it->answers[r]);
+  free(it->answers);
   free(it->resp);
   free(it->resp_len);
   json_decref(it->ground_truth);

@@ -39,6 +39,12 @@ typedef struct vf_item {
   size_t *resp_len;
   size_t nresp;
   bool group;        /* "responses" (a list) rather than "response" */
+  bool verbatim;     /* "verbatim": true: the response is checked as given
+                        (no reasoning cut, no empty-answer rule), as
+                        NeMo-Gym's servers check it */
+  bool oi;           /* an open-instruct item (item_oi.c) */
+  char **answers;    /* oi: the responses after remove_thinking_section
+                        (owned; resp[] points at them) */
   vf_error err;      /* code != VF_OK: the item cannot be scored */
 } vf_item;
 
@@ -56,6 +62,21 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
                    const char *line, size_t len, const char *where,
                    vf_item *it);
 void vf_item_free(vf_item *it);
+
+/* open-instruct items (item_oi.c).  vf_oi_is_label: a decoded ground
+ * truth in open-instruct's form (a list, or an object with
+ * "instruction_id" or "func_name").  vf_item_read_oi reads a row whose
+ * format is VF_FORMAT_OPENINSTRUCT ("ground_truth", or a bare label);
+ * vf_item_read_oi_label one label (JSON, Python literal or object) found
+ * in field; both record problems in it->err.  vf_item_oi_answers replaces
+ * the responses by open-instruct's answers, once they are read. */
+bool vf_oi_is_label(const json_t *g);
+void vf_item_read_oi(const vf_ctx *ctx, const char *family, vf_item *it,
+                     const char *where);
+void vf_item_read_oi_label(const vf_ctx *ctx, const char *family, vf_item *it,
+                           const json_t *label, const char *where,
+                           const char *field);
+void vf_item_oi_answers(vf_item *it);
 
 /* The text that is scored: after the last "</think>" unless keep_reasoning. */
 void vf_answer_span(const char *r, size_t n, bool keep_reasoning, size_t *b);
