@@ -76,6 +76,9 @@ typedef struct vf_checker vf_checker;
 typedef struct vf_verdict {
   int pass;
   char reason[256];
+  int raised; /* 1 when the reference's check raises on this text (an
+                 IndexError, a division by zero...): verif counts it as not
+                 followed, as NeMo-Gym's servers do; reason names it */
 } vf_verdict;
 
 /* Checker families.  Every instruction id belongs to one or more families,

@@ -185,9 +185,18 @@ static vf_status falsy_kwarg(const vf_checkdef *def, const vf_kwdef *d,
 
 static int kw_index(const vf_checkdef *def, const char *key) {
   for (int i = 0; i < VF_MAX_KW && def->kwargs[i].name; i++)
-    if (!strcmp(def->kwargs[i].name, key))
+    if (!strcmp(def->kwargs[i].name, key) &&
+        !(def->kwargs[i].flags & VF_KWF_REST))
       return i;
   return -1;
+}
+
+/* The definition takes **kwargs (a VF_KWF_REST entry). */
+static bool takes_rest(const vf_checkdef *def) {
+  for (int i = 0; i < VF_MAX_KW && def->kwargs[i].name; i++)
+    if (def->kwargs[i].flags & VF_KWF_REST)
+      return true;
+  return false;
 }
 
 /* Fills c->kw from the JSON object, checking names, types and presence. */
@@ -203,6 +212,8 @@ static vf_status read_kwargs(vf_checker *c, const json_t *obj, vf_error *err) {
     if (json_is_null(v))
       continue;
     int i = kw_index(def, key);
+    if (i < 0 && takes_rest(def))
+      continue;
     if (i < 0)
       return unknown_kwarg(def, key, err);
     int rc = convert(v, def->kwargs[i].type, &c->kw[i]);
@@ -309,6 +320,7 @@ vf_status vf_checker_run(const vf_checker *c, const char *response, size_t len,
                          vf_verdict *out, vf_error *err) {
   size_t bad;
   out->pass = 0;
+  out->raised = 0;
   out->reason[0] = '\0';
   if (!vf_utf8_valid(response, len, &bad))
     return vf_set_error(err, VF_EUTF8,

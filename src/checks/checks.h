@@ -59,8 +59,12 @@ enum { VF_REL_LESS = 0, VF_REL_ATLEAST = 1 };
  *                    (where the reference would draw a random value).
  *   VF_KWF_TRUTHY    the reference tests the value with `if not x:` and
  *                    draws a random one for 0, "" or []: such a value is
- *                    refused with an error naming the field. */
-enum { VF_KWF_OPTIONAL = 1, VF_KWF_TRUTHY = 2 };
+ *                    refused with an error naming the field.
+ *   VF_KWF_REST      on an entry named "**" (VF_KW_REST_ENTRY): the
+ *                    reference's build_description takes **kwargs, so any
+ *                    kwarg no other entry names is accepted and unused. */
+enum { VF_KWF_OPTIONAL = 1, VF_KWF_TRUTHY = 2, VF_KWF_REST = 4 };
+#define VF_KW_REST_ENTRY {"**", VF_KW_STR, VF_KWF_REST | VF_KWF_OPTIONAL}
 
 #define VF_MAX_KW 6
 
@@ -173,6 +177,12 @@ void vf_tulu3_fini(vf_ctx *ctx, void *state);
 const vf_checkdef *vf_ifevalg_table(size_t *n);
 vf_status vf_ifevalg_init(vf_ctx *ctx, void **state, vf_error *err);
 void vf_ifevalg_fini(vf_ctx *ctx, void *state);
+
+/* IFBench (ifbench.c): its table, and its state (patterns; the tagger,
+ * syllable table, stop words and emoji set, loaded on first use). */
+const vf_checkdef *vf_ifbench_table(size_t *n);
+vf_status vf_ifbench_init(vf_ctx *ctx, void **state, vf_error *err);
+void vf_ifbench_fini(vf_ctx *ctx, void *state);
 
 /* ---- building checkers ----------------------------------------------------- */
 

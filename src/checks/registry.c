@@ -25,6 +25,9 @@ static const vf_family families[] = {
     {"tulu3",
      "Tulu 3 RLVR-IFeval: open-instruct's if_functions.py (func_name rows)",
      vf_tulu3_table, vf_tulu3_init, vf_tulu3_fini},
+    {"ifbench",
+     "IFBench: allenai/IFBench at c94da02 (58 out-of-distribution constraints)",
+     vf_ifbench_table, vf_ifbench_init, vf_ifbench_fini},
 };
 
 #define NFAMILIES (sizeof families / sizeof families[0])

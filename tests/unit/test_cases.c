@@ -6,6 +6,8 @@
  *                                                      IFEval's two modes
  *   {"id", "kwargs", "error": "substring"}             building must fail
  *   optional "reason": "substring" of the failure reason, "note": free text,
+ *   "raises": the exception the reference's check raised (vf_verdict.raised
+ *   must be set exactly there),
  *   "family": the checker family the id is looked up in (as "family/id").
  * A new case is one line; the file and line of a failing case are printed.
  */
@@ -30,6 +32,11 @@ static void run_checker(const char *where, json_t *c, vf_checker *chk) {
     return;
   CHECKF(v.pass == json_is_true(expect), "%s: expected %s, got %s (%s)", where,
          json_is_true(expect) ? "pass" : "fail", v.pass ? "pass" : "fail",
+         v.reason);
+  /* "raises": the reference's check raised there; verif must say so */
+  bool raises = json_object_get(c, "raises") != NULL;
+  CHECKF(v.raised == raises, "%s: the reference %s, verif %s (%s)", where,
+         raises ? "raises" : "does not raise", v.raised ? "does" : "does not",
          v.reason);
   if (reason)
     CHECKF(strstr(v.reason, json_string_value(reason)) != NULL,

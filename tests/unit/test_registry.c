@@ -44,7 +44,10 @@ static void check_family(size_t f) {
            "'%s' resolves to the first family that has it", defs[i].id);
     CHECKF(defs[i].check && defs[i].summary, "'%s' is complete", defs[i].id);
     for (int k = 0; k < VF_MAX_KW && defs[i].kwargs[k].name; k++)
-      CHECKF(defs[i].kwargs[k].flags <= (VF_KWF_OPTIONAL | VF_KWF_TRUTHY),
+      CHECKF(defs[i].kwargs[k].flags <= (VF_KWF_OPTIONAL | VF_KWF_TRUTHY) ||
+                 (defs[i].kwargs[k].flags ==
+                      (VF_KWF_REST | VF_KWF_OPTIONAL) &&
+                  !strcmp(defs[i].kwargs[k].name, "**")),
              "'%s' kwarg '%s' flags", defs[i].id, defs[i].kwargs[k].name);
   }
 }
