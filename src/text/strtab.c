@@ -56,8 +56,8 @@ static slot *find(const vf_strtab *t, const char *key, size_t len,
                   uint64_t h) {
   for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
     slot *s = &t->slots[i];
-    if (!s->hash ||
-        (s->hash == h && s->len == len && !memcmp(t->arena + s->off, key, len)))
+    if (!s->hash || (s->hash == h && s->len == len &&
+                     (len == 0 || !memcmp(t->arena + s->off, key, len))))
       return s;
   }
 }
