@@ -66,6 +66,7 @@ static vf_status regex_failed(vf_error *err) {
 /* The reference raises inside check_following: not followed, and why. */
 static vf_status raises(vf_verdict *v, const char *what) {
   vf_fail(v, "the reference raises %s here (counted as not followed)", what);
+  v->raised = 1;
   return VF_OK;
 }
 
