@@ -118,13 +118,11 @@ static vf_status need_emoji(vf_checker *c, vf_error *err) {
   return ifb_need(c, IFB_NEED_EMOJI, err);
 }
 
-/* The reference text's trigrams, sorted, in scratch. */
+/* The reference text's trigrams, a hash set in scratch. */
 static vf_status prep_overlap(vf_checker *c, vf_error *err) {
-  size_t k;
-  uint64_t *t = ifb_trigrams(KW_STR(c, 0), KW_LEN(c, 0), &k);
-  int rc = !t || vf_buf_append(&c->scratch, (const char *)t, k * sizeof *t);
-  free(t);
-  return rc ? ifb_nomem(err) : VF_OK;
+  return ifb_trigram_table(KW_STR(c, 0), KW_LEN(c, 0), &c->scratch)
+             ? ifb_nomem(err)
+             : VF_OK;
 }
 
 /* Appends s (lowered when low) as a strlist entry. */

@@ -105,10 +105,10 @@ size_t ifb_digit_runs(const char *s, size_t n,
                       void (*fn)(void *ud, const char *d, size_t len),
                       void *ud);
 
-/* The distinct trigrams of code points of s (the set of nltk.ngrams(s,
- * 3)), each packed in 63 bits, sorted, in a malloc'd array of *count;
- * NULL when out of memory. */
-uint64_t *ifb_trigrams(const char *s, size_t n, size_t *count);
+/* The set of trigrams of code points of s (nltk.ngrams(s, 3)) as a hash
+ * table appended to out (ratio:overlap keeps its reference text's in the
+ * checker's scratch).  0, or -1 when out of memory. */
+int ifb_trigram_table(const char *s, size_t n, vf_buf *out);
 
 /* A list of strings kept in a buffer (a checker's scratch): each entry is
  * its length (4 bytes) and its bytes.  ifb_strlist_next walks it from

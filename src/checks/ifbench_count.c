@@ -70,11 +70,47 @@ static long count_stopwords(const ifb_state *s, const char *r, size_t n,
   return rc < 0 ? rc : k;
 }
 
+static bool word_byte(unsigned char ch) {
+  return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+         ch == '_';
+}
+
+/* Both counts in one pass over ASCII text, where \w+ runs are runs of
+ * [0-9A-Za-z_] and lower() is ASCII's; false (nothing counted) when the
+ * text holds a non-ASCII byte.  No stop word is longer than 16 bytes. */
+static bool ascii_stop_counts(const ifb_state *s, const char *r, size_t n,
+                              long *words, long *stop) {
+  *words = *stop = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)r[i] >= 0x80)
+      return false;
+  for (size_t i = 0; i < n;) {
+    if (!word_byte((unsigned char)r[i])) {
+      i++;
+      continue;
+    }
+    size_t b = i;
+    while (i < n && word_byte((unsigned char)r[i]))
+      i++;
+    ++*words;
+    char low[16];
+    if (i - b > sizeof low)
+      continue;
+    for (size_t k = b; k < i; k++)
+      low[k - b] = (char)((r[k] >= 'A' && r[k] <= 'Z') ? r[k] | 0x20 : r[k]);
+    *stop += vf_strtab_get(s->stopwords, low, i - b, NULL);
+  }
+  return true;
+}
+
 IFB_CHECK(ifb_stop_words) {
-  long words = ifb_count_words(IFB(c), r, n);
-  vf_buf low = {0};
-  long stop = words < 0 ? -1 : count_stopwords(IFB(c), r, n, &low);
-  vf_buf_free(&low);
+  long words, stop;
+  if (!ascii_stop_counts(IFB(c), r, n, &words, &stop)) {
+    words = ifb_count_words(IFB(c), r, n);
+    vf_buf low = {0};
+    stop = words < 0 ? -1 : count_stopwords(IFB(c), r, n, &low);
+    vf_buf_free(&low);
+  }
   if (words < 0 || stop == -1)
     return ifb_refail(err);
   if (stop < 0)
@@ -214,18 +250,63 @@ IFB_CHECK(ifb_person_names) {
 
 /* ---- character trigrams ------------------------------------------------------------ */
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
+/* A set of trigrams: open addressing over a power-of-two table; a slot
+ * holds the trigram (three code points, 21 bits each) with bit 63 set, 0
+ * when empty. */
+typedef struct triset {
+  uint64_t *slot;
+  size_t mask, n;
+  uint64_t *keys; /* the n distinct trigrams, when kept */
+} triset;
+
+static size_t tri_hash(uint64_t k) {
+  k ^= k >> 31;
+  k *= 0x9E3779B97F4A7C15ULL;
+  return (size_t)(k ^ (k >> 29));
 }
 
-/* The distinct trigrams of code points of s (nltk.ngrams(s, 3) in a set),
- * each packed in 63 bits, sorted; NULL when out of memory. */
-uint64_t *ifb_trigrams(const char *s, size_t n, size_t *count) {
-  size_t ncp = ifb_ncp(s, n), k = 0;
-  uint64_t *t = malloc((ncp > 2 ? ncp - 2 : 1) * sizeof *t);
-  if (!t)
-    return NULL;
+/* Adds k (kept in keys too, when there are keys). */
+static void tri_add(triset *t, uint64_t k) {
+  uint64_t tagged = k | 1ULL << 63;
+  for (size_t i = tri_hash(tagged) & t->mask;; i = (i + 1) & t->mask) {
+    if (t->slot[i] == tagged)
+      return;
+    if (!t->slot[i]) {
+      t->slot[i] = tagged;
+      if (t->keys)
+        t->keys[t->n] = k;
+      t->n++;
+      return;
+    }
+  }
+}
+
+static bool tri_has(const triset *t, uint64_t k) {
+  k |= 1ULL << 63;
+  for (size_t i = tri_hash(k) & t->mask;; i = (i + 1) & t->mask) {
+    if (t->slot[i] == k)
+      return true;
+    if (!t->slot[i])
+      return false;
+  }
+}
+
+/* The set of nltk.ngrams(s, 3): each window of three code points, in a
+ * table of at least twice their number of slots (and, with keep, the
+ * list of them).  -1 on ENOMEM. */
+static int tri_build(const char *s, size_t n, triset *t, bool keep) {
+  size_t cap = 16;
+  while (cap < 2 * n + 2) /* n bytes bound the code points */
+    cap *= 2;
+  t->slot = calloc(cap, sizeof *t->slot);
+  t->keys = keep ? malloc((n + 1) * sizeof *t->keys) : NULL;
+  t->mask = cap - 1;
+  t->n = 0;
+  if (!t->slot || (keep && !t->keys)) {
+    free(t->slot);
+    free(t->keys);
+    return -1;
+  }
   uint64_t window = 0;
   size_t seen = 0;
   for (size_t i = 0; i < n; seen++) {
@@ -233,28 +314,32 @@ uint64_t *ifb_trigrams(const char *s, size_t n, size_t *count) {
     i += vf_utf8_decode(s, n, i, &cp);
     window = ((window << 21) | (uint64_t)cp) & ((1ULL << 63) - 1);
     if (seen >= 2)
-      t[k++] = window;
+      tri_add(t, window);
   }
-  qsort(t, k, sizeof *t, cmp_u64);
-  size_t u = 0;
-  for (size_t i = 0; i < k; i++)
-    if (!u || t[u - 1] != t[i])
-      t[u++] = t[i];
-  *count = u;
-  return t;
+  return 0;
+}
+
+int ifb_trigram_table(const char *s, size_t n, vf_buf *out) {
+  triset t;
+  if (tri_build(s, n, &t, false))
+    return -1;
+  int rc = vf_buf_append(out, (const char *)t.slot,
+                         (t.mask + 1) * sizeof *t.slot);
+  free(t.slot);
+  return rc;
 }
 
 IFB_CHECK(ifb_overlap) {
-  size_t nv, nref;
-  uint64_t *tv = ifb_trigrams(r, n, &nv);
-  const uint64_t *tr = (const uint64_t *)c->scratch.data;
-  nref = c->scratch.len / sizeof *tr;
-  if (!tv)
+  triset ref = {(uint64_t *)c->scratch.data, c->scratch.len / 8 - 1, 0, NULL};
+  triset val;
+  if (tri_build(r, n, &val, true))
     return ifb_nomem(err);
   size_t both = 0;
-  for (size_t i = 0; i < nv; i++)
-    both += bsearch(&tv[i], tr, nref, sizeof *tr, cmp_u64) != NULL;
-  free(tv);
+  for (size_t i = 0; i < val.n; i++)
+    both += tri_has(&ref, val.keys[i]);
+  size_t nv = val.n;
+  free(val.slot);
+  free(val.keys);
   if (nv == 0) {
     ifb_raise(v, "ZeroDivisionError: fewer than 3 characters");
     return VF_OK;

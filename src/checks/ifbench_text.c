@@ -43,20 +43,59 @@ void ifb_strip_ps(const char *s, size_t *b, size_t *e) {
   ifb_rstrip_ps(s, *b, e);
 }
 
-int ifb_split(const char *s, size_t n, ifb_words *out) {
-  size_t pos = 0, wb, we;
-  out->n = 0;
-  while (vf_py_split_next(s, n, &pos, &wb, &we)) {
-    if (out->n == out->cap) {
-      size_t cap = out->cap ? out->cap * 2 : 64;
-      vf_span *w = realloc(out->w, cap * sizeof *w);
-      if (!w)
-        return -1;
-      out->w = w, out->cap = cap;
-    }
-    out->w[out->n++] = (vf_span){wb, we};
+/* Whether the character at s[i] is Python whitespace; its length in *len. */
+static bool space_at(const char *s, size_t n, size_t i, size_t *len) {
+  unsigned char ch = (unsigned char)s[i];
+  if (ch < 0x80) {
+    *len = 1;
+    return (ch >= 0x09 && ch <= 0x0D) || (ch >= 0x1C && ch <= 0x20);
   }
+  int32_t cp;
+  *len = vf_utf8_decode(s, n, i, &cp);
+  return vf_py_isspace(cp);
+}
+
+static int push_word(ifb_words *out, size_t b, size_t e) {
+  if (out->n == out->cap) {
+    size_t cap = out->cap ? out->cap * 2 : 64;
+    vf_span *w = realloc(out->w, cap * sizeof *w);
+    if (!w)
+      return -1;
+    out->w = w, out->cap = cap;
+  }
+  out->w[out->n++] = (vf_span){b, e};
   return 0;
+}
+
+/* ASCII bytes that are Python whitespace; bytes >= 0x80 need decoding. */
+static const unsigned char ascii_kind[256] = {
+    [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x1C] = 1,
+    [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [0x20] = 1,
+#define HI2(x) [x] = 2, [x + 1] = 2
+#define HI8(x) HI2(x), HI2(x + 2), HI2(x + 4), HI2(x + 6)
+#define HI32(x) HI8(x), HI8(x + 8), HI8(x + 16), HI8(x + 24)
+    HI32(0x80), HI32(0xA0), HI32(0xC0), HI32(0xE0)};
+#undef HI32
+#undef HI8
+#undef HI2
+
+/* str.split(): ASCII a byte at a time by table, decoding only the rest. */
+int ifb_split(const char *s, size_t n, ifb_words *out) {
+  size_t i = 0, start = 0;
+  bool in = false;
+  out->n = 0;
+  while (i < n) {
+    unsigned char k = ascii_kind[(unsigned char)s[i]];
+    size_t len = 1;
+    bool sp = k == 1 || (k == 2 && space_at(s, n, i, &len));
+    if (sp && in && push_word(out, start, i))
+      return -1;
+    if (!sp && !in)
+      start = i;
+    in = !sp;
+    i += len;
+  }
+  return in ? push_word(out, start, n) : 0;
 }
 
 void ifb_words_free(ifb_words *w) {

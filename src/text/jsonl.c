@@ -5,6 +5,8 @@
  */
 #include "text/jsonl.h"
 
+#include <locale.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,16 +254,38 @@ static json_t *tree_string(tree *t) {
   return json_stringn_nocheck(t->str.data, t->str.len);
 }
 
-/* -?(0|[1-9][0-9]*) of at most 18 digits, not followed by '.', 'e' or 'E'
- * (jansson makes a real of those): the json_integer jansson makes. */
+/* The fraction of a real "-?int.digits" (no exponent) of at most 40
+ * characters begun at num, the integer part read: the json_real jansson
+ * makes (its strtod of the text, here in a locale whose decimal point is
+ * '.', else NULL: jansson's own conversion).  Anything else NULL. */
+static json_t *tree_fraction(tree *t, size_t num) {
+  cur *c = &t->c;
+  c->i++; /* '.' */
+  if (!digits(c) || c->i - num > 40 ||
+      (c->i < c->n && (c->s[c->i] | 0x20) == 'e'))
+    return NULL;
+  const struct lconv *lc = localeconv();
+  if (!lc || strcmp(lc->decimal_point, ".") != 0)
+    return NULL;
+  char buf[48];
+  memcpy(buf, c->s + num, c->i - num);
+  buf[c->i - num] = '\0';
+  double v = strtod(buf, NULL);
+  return isfinite(v) ? json_real(v) : NULL;
+}
+
+/* -?(0|[1-9][0-9]*) of at most 18 digits, not followed by 'e' or 'E':
+ * the json_integer jansson makes, or with a fraction the json_real. */
 static json_t *tree_integer(tree *t) {
   cur *c = &t->c;
   bool neg = c->i < c->n && c->s[c->i] == '-';
-  size_t start = c->i + neg;
+  size_t num = c->i, start = c->i + neg;
   c->i = start;
   if (!digits(c) || c->i - start > 18 || (c->s[start] == '0' && c->i - start > 1))
     return NULL;
-  if (c->i < c->n && (c->s[c->i] == '.' || (c->s[c->i] | 0x20) == 'e'))
+  if (c->i < c->n && c->s[c->i] == '.')
+    return tree_fraction(t, num);
+  if (c->i < c->n && (c->s[c->i] | 0x20) == 'e')
     return NULL;
   json_int_t v = 0;
   for (size_t k = start; k < c->i; k++)

@@ -26,9 +26,10 @@ bool vf_jsonl_flat(const char *line, size_t len, const char *const *keys,
 
 /* The jansson tree json_loadb(line, len, JSON_ALLOW_NUL) would build, for
  * a line holding one object of strings, integers of up to 18 digits,
+ * reals written int.digits (no exponent; IFBench's kwargs have 4.0),
  * literals, arrays and objects (nested up to 32 deep), built without
  * jansson's byte-at-a-time lexer.  NULL means "use jansson": anything else
- * (reals, long integers, a NUL escape, deeper nesting, every error). */
+ * (exponents, long numbers, a NUL escape, deeper nesting, every error). */
 json_t *vf_jsonl_tree(const char *line, size_t len);
 
 #endif

@@ -28,6 +28,7 @@
 struct vf_re {
   pcre2_code *code;
   unsigned groups;
+  bool anchored; /* compiled with VF_RE_ANCHORED */
 };
 
 /* ---- translating Python's syntax ------------------------------------------- */
@@ -414,6 +415,9 @@ vf_status vf_re_compile(const char *pat, size_t len, unsigned flags,
     opts |= PCRE2_MULTILINE;
   if (flags & VF_RE_S)
     opts |= PCRE2_DOTALL;
+  if (flags & VF_RE_ANCHORED)
+    opts |= PCRE2_ANCHORED;
+  re->anchored = (flags & VF_RE_ANCHORED) != 0;
   int ec;
   PCRE2_SIZE eo;
   re->code = pcre2_compile((PCRE2_SPTR)tp.data, tp.len, opts, &ec, &eo, cc);
@@ -483,6 +487,23 @@ int vf_re_iter_next(vf_re_iter *it, size_t *mb, size_t *me) {
   *me = ov[1];
   it->must_advance = ov[0] == ov[1];
   it->pos = ov[1];
+  return 1;
+}
+
+int vf_re_iter_match_at(vf_re_iter *it, size_t at, size_t *mb, size_t *me) {
+  if (at > it->len)
+    return 0;
+  /* a match-time ANCHORED would bypass the JIT code */
+  uint32_t opts = PCRE2_NO_UTF_CHECK | (it->re->anchored ? 0 : PCRE2_ANCHORED);
+  int rc = pcre2_match(it->re->code, (PCRE2_SPTR)it->s, it->len, at, opts,
+                       it->md, NULL);
+  if (rc == PCRE2_ERROR_NOMATCH)
+    return 0;
+  if (rc < 0)
+    return -1;
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(it->md);
+  *mb = ov[0];
+  *me = ov[1];
   return 1;
 }
 

@@ -22,7 +22,10 @@ enum {
   VF_RE_I = 1, /* re.IGNORECASE */
   VF_RE_M = 2, /* re.MULTILINE */
   VF_RE_S = 4, /* re.DOTALL */
-  VF_RE_JIT = 8 /* JIT-compile: for patterns compiled once and used often */
+  VF_RE_JIT = 8, /* JIT-compile: for patterns compiled once and used often */
+  VF_RE_ANCHORED = 16 /* matches start where the search does (PCRE2's
+                         compile-time ANCHORED): for vf_re_iter_match_at,
+                         whose attempts then run JIT code */
 };
 
 /* Compiles a Python-syntax pattern.  On failure err names the offset. */
@@ -51,6 +54,11 @@ int vf_re_iter_init(vf_re_iter *it, const vf_re *re, const char *s,
 /* Next match in [*mb, *me): 1 found, 0 no more, -1 matching error (e.g.
  * the match limit was hit; treat as "no match" only knowingly). */
 int vf_re_iter_next(vf_re_iter *it, size_t *mb, size_t *me);
+/* pattern.match(s, at): a match starting exactly at byte offset at (an
+ * anchored attempt; the iterator's own position is neither used nor
+ * moved).  1 with it in [*mb, *me) (and its groups, for vf_re_iter_group),
+ * 0 when there is none, -1 on a matching error. */
+int vf_re_iter_match_at(vf_re_iter *it, size_t at, size_t *mb, size_t *me);
 /* Span of capture group g (1-based) of the last match; false if unset. */
 bool vf_re_iter_group(const vf_re_iter *it, unsigned g, size_t *gb,
                       size_t *ge);

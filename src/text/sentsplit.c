@@ -46,23 +46,27 @@ enum {
   P_COUNT
 };
 
+/* Every pattern holds a '.' a few bytes after the start of any match:
+ * dots lists those byte offsets (0-terminated after the first), so only
+ * the places that far before a dot are tried (see sub). */
 static const struct {
   const char *pat, *repl; /* repl: "\1".."\3" name groups; NULL: dots */
+  unsigned char dots[4];
 } passes[P_COUNT] = {
-    [P_PREFIX] = {"(Mr|St|Mrs|Ms|Dr)[.]", "\\1<prd>"},
-    [P_WEBSITE] = {"[.](com|net|org|io|gov|edu|me)", "<prd>\\1"},
-    [P_DIGITS] = {"([0-9])[.]([0-9])", "\\1<prd>\\2"},
-    [P_DOTS] = {"\\.{2,}", NULL},
-    [P_SINGLE] = {"\\s([A-Za-z])[.] ", " \\1<prd> "},
+    [P_PREFIX] = {"(Mr|St|Mrs|Ms|Dr)[.]", "\\1<prd>", {3, 2}},
+    [P_WEBSITE] = {"[.](com|net|org|io|gov|edu|me)", "<prd>\\1", {0}},
+    [P_DIGITS] = {"([0-9])[.]([0-9])", "\\1<prd>\\2", {1}},
+    [P_DOTS] = {"\\.{2,}", NULL, {0}},
+    [P_SINGLE] = {"\\s([A-Za-z])[.] ", " \\1<prd> ", {4, 3, 2}},
     [P_ACRONYM] = {"([A-Z][.][A-Z][.](?:[A-Z][.])?) " STARTERS,
-                   "\\1<stop> \\2"},
+                   "\\1<stop> \\2", {1}},
     [P_ABC] = {"([A-Za-z])[.]([A-Za-z])[.]([A-Za-z])[.]",
-               "\\1<prd>\\2<prd>\\3<prd>"},
-    [P_AB] = {"([A-Za-z])[.]([A-Za-z])[.]", "\\1<prd>\\2<prd>"},
+               "\\1<prd>\\2<prd>\\3<prd>", {1}},
+    [P_AB] = {"([A-Za-z])[.]([A-Za-z])[.]", "\\1<prd>\\2<prd>", {1}},
     [P_SUFFIX_STARTER] = {" (Inc|Ltd|Jr|Sr|Co)[.] " STARTERS,
-                          " \\1<stop> \\2"},
-    [P_SUFFIX] = {" (Inc|Ltd|Jr|Sr|Co)[.]", " \\1<prd>"},
-    [P_LETTER] = {" ([A-Za-z])[.]", " \\1<prd>"},
+                          " \\1<stop> \\2", {4, 3}},
+    [P_SUFFIX] = {" (Inc|Ltd|Jr|Sr|Co)[.]", " \\1<prd>", {4, 3}},
+    [P_LETTER] = {" ([A-Za-z])[.]", " \\1<prd>", {2}},
 };
 
 struct vf_sentsplit {
@@ -76,7 +80,7 @@ vf_status vf_sentsplit_new(vf_sentsplit **out, vf_error *err) {
     return vf_set_error(err, VF_ENOMEM, "out of memory");
   for (int i = 0; i < P_COUNT; i++) {
     vf_status st = vf_re_compile(passes[i].pat, strlen(passes[i].pat),
-                                 VF_RE_JIT, &s->re[i], err);
+                                 VF_RE_JIT | VF_RE_ANCHORED, &s->re[i], err);
     if (st) {
       vf_sentsplit_free(s);
       return st;
@@ -99,6 +103,7 @@ void vf_sentences_free(vf_sentences *s) {
   vf_buf_free(&s->tmp);
   free(s->b);
   free(s->e);
+  free(s->cand);
   memset(s, 0, sizeof *s);
 }
 
@@ -131,33 +136,122 @@ static int dots(vf_buf *out, size_t n) {
   return vf_buf_append(out, "<stop>", 6);
 }
 
-/* out = re.sub(pattern of pass k, repl, in). */
-static int sub(const vf_sentsplit *ss, int k, const vf_buf *in, vf_buf *out) {
-  vf_re_iter it;
-  vf_buf_reset(out);
-  if (vf_re_iter_init(&it, ss->re[k], in->data, in->len))
-    return -1;
-  size_t last = 0, mb, me;
-  int rc;
-  while ((rc = vf_re_iter_next(&it, &mb, &me)) == 1) {
-    if (vf_buf_append(out, in->data + last, mb - last) ||
-        (passes[k].repl ? expand(out, passes[k].repl, &it, in->data)
-                        : dots(out, me - mb))) {
-      rc = -1;
-      break;
+/* s[i], or 0 past the end. */
+static char at_or_nul(const char *s, size_t n, size_t i) {
+  return i < n ? s[i] : 0;
+}
+
+static bool letter(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+/* The fixed bytes of a match of pass k starting at s[at] are there: a
+ * cheap test before the pattern itself is tried (it decides). */
+static bool may_match(int k, const char *s, size_t n, size_t at) {
+  char c0 = at_or_nul(s, n, at), c1 = at_or_nul(s, n, at + 1);
+  char c2 = at_or_nul(s, n, at + 2), c3 = at_or_nul(s, n, at + 3);
+  switch (k) {
+  case P_PREFIX: return c0 == 'M' || c0 == 'S' || c0 == 'D';
+  case P_WEBSITE: return c1 && strchr("cnoigem", c1);
+  case P_DIGITS: return digit(c0) && digit(c2);
+  case P_DOTS: return c1 == '.';
+  case P_SINGLE: {
+    size_t w = ((unsigned char)c0 & 0x80) ? 0 : 1; /* \s: ASCII or not */
+    if (!w) {
+      int32_t cp;
+      w = vf_utf8_decode(s, n, at, &cp);
+      if (!vf_py_isspace(cp))
+        return false;
     }
-    last = me;
+    return letter(at_or_nul(s, n, at + w)) &&
+           at_or_nul(s, n, at + w + 1) == '.' &&
+           at_or_nul(s, n, at + w + 2) == ' ';
   }
-  vf_re_iter_done(&it);
-  if (rc < 0 || vf_buf_append(out, in->data + last, in->len - last))
-    return -1;
+  case P_ACRONYM: return upper(c0) && c1 == '.' && upper(c2) && c3 == '.';
+  case P_ABC:
+  case P_AB: return letter(c0) && c1 == '.' && letter(c2) && c3 == '.';
+  case P_SUFFIX_STARTER:
+  case P_SUFFIX: return c0 == ' ' && c1 && strchr("ILJSC", c1);
+  default: return c0 == ' ' && letter(c1) && c2 == '.'; /* P_LETTER */
+  }
+}
+
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The places a match of pass k can start: a dot's offset minus one of
+ * the pass's offsets, ascending, without repeats, into o->cand. */
+static int candidates(vf_sentences *o, int k, const vf_buf *in) {
+  o->ncand = 0;
+  for (const char *p = memchr(in->data, '.', in->len); p;
+       p = memchr(p + 1, '.', in->len - (size_t)(p + 1 - in->data))) {
+    size_t at = (size_t)(p - in->data);
+    for (int d = 0; d < 4 && (d == 0 || passes[k].dots[d]); d++) {
+      if (passes[k].dots[d] > at)
+        continue;
+      if (o->ncand == o->capcand) {
+        size_t cap = o->capcand ? o->capcand * 2 : 64;
+        size_t *c = realloc(o->cand, cap * sizeof *c);
+        if (!c)
+          return -1;
+        o->cand = c, o->capcand = cap;
+      }
+      o->cand[o->ncand++] = at - passes[k].dots[d];
+    }
+  }
+  if (o->ncand)
+    qsort(o->cand, o->ncand, sizeof *o->cand, cmp_size);
   return 0;
 }
 
-/* out = in.replace(from, to) (from non-empty). */
+/* out = re.sub(pattern of pass k, repl, in): 1, or 0 when nothing
+ * matched (out is then untouched), -1 on failure.  re.sub takes the
+ * leftmost match, then the next from its end; trying the candidate starts
+ * in order, each anchored, finds the same matches. */
+static int sub(const vf_sentsplit *ss, int k, vf_sentences *o,
+               const vf_buf *in, vf_buf *out) {
+  if (candidates(o, k, in))
+    return -1;
+  vf_re_iter it;
+  if (!o->ncand || vf_re_iter_init(&it, ss->re[k], in->data, in->len))
+    return o->ncand ? -1 : 0;
+  size_t last = 0, mb, me, prev = (size_t)-1;
+  int rc = 0, found = 0;
+  for (size_t i = 0; i < o->ncand && rc >= 0; i++) {
+    size_t at = o->cand[i];
+    /* not before the last match's end, once, on a character, and only
+     * where the pattern's fixed bytes are */
+    if (at < last || at == prev ||
+        ((unsigned char)in->data[at] & 0xC0) == 0x80 ||
+        !may_match(k, in->data, in->len, at))
+      continue;
+    prev = at;
+    rc = vf_re_iter_match_at(&it, at, &mb, &me);
+    if (rc == 1 && !found++)
+      vf_buf_reset(out);
+    if (rc == 1 &&
+        (vf_buf_append(out, in->data + last, mb - last) ||
+         (passes[k].repl ? expand(out, passes[k].repl, &it, in->data)
+                         : dots(out, me - mb))))
+      rc = -1;
+    if (rc == 1)
+      last = me;
+  }
+  vf_re_iter_done(&it);
+  if (rc < 0 || (found && vf_buf_append(out, in->data + last, in->len - last)))
+    return -1;
+  return found ? 1 : 0;
+}
+
+/* out = in.replace(from, to) (from non-empty): 1, or 0 when from does not
+ * occur (out untouched), -1 when out of memory. */
 static int replace(const vf_buf *in, const char *from, const char *to,
                    vf_buf *out) {
   size_t fl = strlen(from), tl = strlen(to), pos = 0;
+  if (!memmem(in->data, in->len, from, fl))
+    return 0;
   vf_buf_reset(out);
   for (;;) {
     const char *hit = memmem(in->data + pos, in->len - pos, from, fl);
@@ -165,7 +259,7 @@ static int replace(const vf_buf *in, const char *from, const char *to,
     if (vf_buf_append(out, in->data + pos, end - pos))
       return -1;
     if (!hit)
-      return 0;
+      return 1;
     if (vf_buf_append(out, to, tl))
       return -1;
     pos = end + fl;
@@ -179,45 +273,80 @@ static void swap(vf_buf *a, vf_buf *b) {
 }
 
 static bool contains(const vf_buf *b, const char *s) {
-  return memmem(b->data, b->len, s, strlen(s)) != NULL;
+  size_t n = strlen(s);
+  return n == 1 ? memchr(b->data, s[0], b->len) != NULL
+                : memmem(b->data, b->len, s, n) != NULL;
 }
 
 /* The regex passes, on out->text (the result stays there). */
 static int run_passes(const vf_sentsplit *ss, vf_sentences *o) {
   for (int k = 0; k < P_COUNT; k++) {
-    if (k == P_SINGLE && contains(&o->text, "Ph.D")) {
-      if (replace(&o->text, "Ph.D.", "Ph<prd>D<prd>", &o->tmp))
-        return -1;
+    int rc = 0;
+    if (k == P_SINGLE && contains(&o->text, "Ph.D"))
+      rc = replace(&o->text, "Ph.D.", "Ph<prd>D<prd>", &o->tmp);
+    if (rc > 0)
       swap(&o->text, &o->tmp);
-    }
-    if (sub(ss, k, &o->text, &o->tmp))
+    if (rc >= 0)
+      rc = sub(ss, k, o, &o->text, &o->tmp);
+    if (rc < 0)
       return -1;
-    swap(&o->text, &o->tmp);
+    if (rc > 0)
+      swap(&o->text, &o->tmp);
   }
+  return 0;
+}
+
+/* The last four replacements in one pass: ". ? !" gain a "<stop>" and
+ * "<prd>" becomes "." (the stops inserted cannot form or split a "<prd>",
+ * and the dots it becomes get none, as in the reference's order). */
+static int mark_stops(vf_sentences *o) {
+  const char *t = o->text.data;
+  size_t n = o->text.len;
+  vf_buf_reset(&o->tmp);
+  if (vf_buf_reserve(&o->tmp, n + n / 4))
+    return -1;
+  static const bool special[256] = {['.'] = 1, ['?'] = 1, ['!'] = 1,
+                                    ['<'] = 1};
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && !special[(unsigned char)t[j]])
+      j++;
+    if (vf_buf_append(&o->tmp, t + i, j - i))
+      return -1;
+    if (j == n)
+      break;
+    int rc = t[j] != '<' ? vf_buf_putc(&o->tmp, t[j]) ||
+                               vf_buf_append(&o->tmp, "<stop>", 6)
+             : j + 5 <= n && !memcmp(t + j, "<prd>", 5)
+                 ? vf_buf_putc(&o->tmp, '.')
+                 : vf_buf_putc(&o->tmp, '<');
+    if (rc)
+      return -1;
+    i = j + (t[j] == '<' && j + 5 <= n && !memcmp(t + j, "<prd>", 5) ? 5 : 1);
+  }
+  swap(&o->text, &o->tmp);
   return 0;
 }
 
 /* The literal replacements that follow the regex passes. */
 static int run_replaces(vf_sentences *o) {
   static const char *const steps[][3] = {
-      /* guard, from, to (a NULL guard: always) */
+      /* guard, from, to */
       {"\xe2\x80\x9d", ".\xe2\x80\x9d", "\xe2\x80\x9d."},
       {"\"", ".\"", "\"."},
       {"!", "!\"", "\"!"},
       {"?", "?\"", "\"?"},
-      {NULL, ".", ".<stop>"},
-      {NULL, "?", "?<stop>"},
-      {NULL, "!", "!<stop>"},
-      {NULL, "<prd>", "."},
   };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-    if (steps[i][0] && !contains(&o->text, steps[i][0]))
+    if (!contains(&o->text, steps[i][0]))
       continue;
-    if (replace(&o->text, steps[i][1], steps[i][2], &o->tmp))
+    int rc = replace(&o->text, steps[i][1], steps[i][2], &o->tmp);
+    if (rc < 0)
       return -1;
-    swap(&o->text, &o->tmp);
+    if (rc > 0)
+      swap(&o->text, &o->tmp);
   }
-  return 0;
+  return mark_stops(o);
 }
 
 static int push(vf_sentences *o, size_t b, size_t e) {

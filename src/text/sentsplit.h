@@ -25,6 +25,7 @@ typedef struct vf_sentences {
   vf_buf text, tmp;
   size_t *b, *e;
   size_t n, cap;
+  size_t *cand, ncand, capcand; /* scratch: where a pattern may match */
 } vf_sentences;
 
 /* split_into_sentences(s[0..len)) (valid UTF-8).  Returns 0, or -1 when

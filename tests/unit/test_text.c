@@ -105,7 +105,14 @@ static int tree_file(const char *path) {
 static void test_jsonl_tree(void) {
   CHECK(tree_file(VF_IFEVAL_INPUTS) == 541);
   CHECK(tree_file("tests/cases/ifeval.jsonl") > 400);
+  CHECK(tree_file("tests/data/ifbench/IFBench_test_2025-07_8a66c06.jsonl") ==
+        294); /* reals such as 4.0 among the kwargs */
   const char *odd[] = {"{\"a\": 1.5}", "{\"a\": 123456789012345678901}",
+                       "{\"a\": 0.1}", "{\"a\": -0.0}", "{\"a\": 1e5}",
+                       "{\"a\": 1.}", "{\"a\": 01.5}", "{\"a\": -.5}",
+                       "{\"a\": 0.1000000000000000055511151231257827}",
+                       "{\"a\": 123456789012345678.5}", "{\"a\": 2.5E3}",
+                       "{\"a\": [4.0, -7.25, {\"b\": 0.000001}]}",
                        "{\"a\": \"\\u0000\"}", "{\"a\": [1, 2,]}", "{\"a\" 1}",
                        "{\"k\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
                        "{\"a\": tru}", "{\"a\": \"\xff\"}", "{\"a\": 1, \"a\": 2}"};
