@@ -204,6 +204,8 @@ typedef struct vf_eval_stats {
   size_t skipped;      /* without a response (with skip_missing) */
   size_t instructions; /* evaluated */
   double prompt_strict, instruction_strict, prompt_loose, instruction_loose;
+  size_t raised_strict, raised_loose; /* verdicts "not followed" because the
+                                         reference's check raises there */
 } vf_eval_stats;
 
 /* Runs the evaluation.  Any malformed line, unknown id, bad kwarg or (unless
@@ -211,6 +213,18 @@ typedef struct vf_eval_stats {
  * field; on error no output file is left behind.  stats may be NULL. */
 VF_API vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *opts,
                                 vf_eval_stats *stats, vf_error *err);
+
+/* The same for IFBench: a drop-in for allenai/IFBench's run_eval.py (at
+ * c94da02): input_data is IFBench_test.jsonl ({"key", "prompt",
+ * "instruction_id_list", "kwargs"}; keys may be strings), ids resolve in
+ * family "ifbench", the output files and report are run_eval.py's.  A
+ * responses line may give, instead of "response", the conversation
+ * ("messages": [{"role", "content"}, ...]) of a multi-turn row: its last
+ * assistant turn is scored.  Where the reference's check raises (its run
+ * would stop), the instruction is not followed and stats counts it
+ * (raised_strict, raised_loose; also said on log). */
+VF_API vf_status vf_eval_ifbench(const vf_ctx *ctx, const vf_eval_opts *opts,
+                                 vf_eval_stats *stats, vf_error *err);
 
 /* ---- scoring: the reward engine ---------------------------------------- */
 

@@ -91,10 +91,34 @@ def load_tagger(model_dir):
     return tagger
 
 
-def install(model_dir):
+def load_tagger_tsv(tsv_dir):
+    """PerceptronTagger with the model as verif ships it
+    (data/averaged_perceptron_tagger_eng/, the same weights, tags and tag
+    dictionary; see scripts/gen-tagger-data.py): for timing runs that have
+    no copy of the official JSON."""
+    def lines(name):
+        with open(os.path.join(tsv_dir, name), encoding="utf-8") as f:
+            return [l for l in f.read().split("\n") if l]
+    tagger = PerceptronTagger(load=False)
+    weights = {}
+    for l in lines("weights.tsv"):
+        feat, cells = l.split("\t")
+        c = cells.split(" ") if cells else []
+        weights[feat] = {c[i]: int(c[i + 1]) / 1000 for i in range(0, len(c), 2)}
+    tagger.model.weights = weights
+    tagger.tagdict = dict(l.split("\t") for l in lines("tagdict.tsv"))
+    tagger.classes = set(lines("classes.txt"))
+    tagger.model.classes = tagger.classes
+    return tagger
+
+
+def install(model_dir=None):
     """Makes nltk.word_tokenize, nltk.pos_tag and the English stop words
-    work offline with the models above; nltk.download becomes a no-op."""
-    tagger = load_tagger(model_dir)
+    work offline with the models above (the official JSON model in
+    model_dir, or verif's copy when None); nltk.download becomes a no-op."""
+    tagger = (load_tagger(model_dir) if model_dir else
+              load_tagger_tsv(os.path.join(ROOT, "data",
+                                           "averaged_perceptron_tagger_eng")))
     nltk.download = lambda *a, **k: True
     nltk.word_tokenize = word_tokenize
     nltk.tokenize.word_tokenize = word_tokenize

@@ -1,7 +1,8 @@
 /*
- * eval.c: `verif eval ifeval`: a drop-in for google-research's
- * instruction_following_eval/evaluation_main (same flags, same output files,
- * same report on stdout), plus --jobs and --skip-missing.
+ * eval.c: `verif eval ifeval` and `verif eval ifbench`: drop-ins for
+ * google-research's instruction_following_eval/evaluation_main and for
+ * allenai/IFBench's run_eval.py (same flags, same output files, same report
+ * on stdout), plus --jobs and --skip-missing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,28 @@
 
 #include "cli/cli.h"
 
-static const char help[] =
+static const char usage[] =
+    "usage: verif eval ifeval|ifbench --input_data F --input_response_data F\n"
+    "                                 --output_dir D [--jobs N] "
+    "[--skip-missing]\n"
+    "       verif eval ifeval|ifbench --help\n";
+
+static const char common[] =
+    "  --input_data F           the prompts\n"
+    "  --input_response_data F  the responses\n"
+    "  --output_dir D           where the two result files go (created)\n"
+    "  --jobs N                 threads (default: all cores)\n"
+    "  --skip-missing           evaluate the prompts that have a response and\n"
+    "                           say how many were skipped (default: error)\n\n"
+    "Flags may be written --flag=value or --flag value.\n";
+
+static const char errors[] =
+    "Errors (exit status 2, no output files left): a malformed JSON line, an\n"
+    "unknown instruction id, a missing/unknown/mistyped kwarg (each named with\n"
+    "file:line and field), a prompt without a response (its keys listed),\n"
+    "unreadable files.  Exit status 0 on success.\n";
+
+static const char help_ifeval[] =
     "usage: verif eval ifeval --input_data F --input_response_data F\n"
     "                         --output_dir D [--jobs N] [--skip-missing]\n\n"
     "Evaluates IFEval responses exactly as the official evaluation_main:\n"
@@ -18,67 +40,119 @@ static const char help[] =
     "prompt text), writes D/eval_results_strict.jsonl and\n"
     "D/eval_results_loose.jsonl (same fields, same line order, same bytes),\n"
     "and prints the official report: prompt- and instruction-level accuracy,\n"
-    "then per category and per instruction id, strict then loose.\n\n"
-    "  --input_data F           the prompts\n"
-    "  --input_response_data F  the responses\n"
-    "  --output_dir D           where the two result files go (created)\n"
-    "  --jobs N                 threads (default: all cores)\n"
-    "  --skip-missing           evaluate the prompts that have a response and\n"
-    "                           say how many were skipped (default: error)\n\n"
-    "Flags may be written --flag=value or --flag value.\n"
+    "then per category and per instruction id, strict then loose.\n\n";
+
+static const char note_ifeval[] =
     "keywords:letter_frequency counts the given character; the reference\n"
-    "replaces a non-letter (e.g. '#', '!') with a random letter.\n\n"
-    "Errors (exit status 2, no output files left): a malformed JSON line, an\n"
-    "unknown instruction id, a missing/unknown/mistyped kwarg (each named with\n"
-    "file:line and field), a prompt without a response (its keys listed),\n"
-    "unreadable files.  Exit status 0 on success.\n";
+    "replaces a non-letter (e.g. '#', '!') with a random letter.\n\n";
+
+static const char help_ifbench[] =
+    "usage: verif eval ifbench --input_data F --input_response_data F\n"
+    "                          --output_dir D [--jobs N] [--skip-missing]\n\n"
+    "Evaluates IFBench responses exactly as allenai/IFBench's run_eval.py (at\n"
+    "commit c94da02): reads the prompts (IFBench_test.jsonl: key, prompt,\n"
+    "instruction_id_list, kwargs) and the responses ({\"prompt\", \"response\"}\n"
+    "lines, matched by prompt text), writes D/eval_results_strict.jsonl and\n"
+    "D/eval_results_loose.jsonl (same fields, same line order, same bytes),\n"
+    "and prints the official report, strict then loose.  Ids are IFBench's\n"
+    "58 (family \"ifbench\").\n\n";
+
+static const char note_ifbench[] =
+    "Multi-turn rows (IFBench_multi-turn: the constraint comes in a later user\n"
+    "turn) are scored on the model's last assistant turn: their responses\n"
+    "line may give the conversation, {\"prompt\", \"messages\": [{\"role\",\n"
+    "\"content\"}, ...]}, in place of \"response\".\n"
+    "Where the reference's check raises (e.g. format:emoji on a sentence of\n"
+    "punctuation only) its run stops; verif counts the instruction as not\n"
+    "followed and says on stderr how many verdicts that decided.\n"
+    "repeat:repeat_span with n_start 0 starts at word 0 (the reference draws a\n"
+    "random start there); other kwargs the reference would draw at random\n"
+    "are errors.\n\n";
+
+typedef vf_status (*eval_fn)(const vf_ctx *, const vf_eval_opts *,
+                             vf_eval_stats *, vf_error *);
+
+static const struct bench {
+  const char *name, *help, *note;
+  eval_fn run;
+} benches[] = {
+    {"ifeval", help_ifeval, note_ifeval, vf_eval_ifeval},
+    {"ifbench", help_ifbench, note_ifbench, vf_eval_ifbench},
+};
+
+static void print_help(const struct bench *b, FILE *f) {
+  fputs(b->help, f);
+  fputs(common, f);
+  fputc('\n', f);
+  fputs(b->note, f);
+  fputs(errors, f);
+}
+
+static const struct bench *find_bench(const char *name) {
+  for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+    if (!strcmp(benches[i].name, name))
+      return &benches[i];
+  return NULL;
+}
+
+static int parse_jobs(const char *jobs, vf_eval_opts *o) {
+  char *end;
+  long n = strtol(jobs, &end, 10);
+  if (*end || n < 1 || n > 256) {
+    fprintf(stderr, "verif eval: --jobs must be 1..256, got '%s'\n", jobs);
+    return -1;
+  }
+  o->jobs = (int)n;
+  return 0;
+}
+
+/* The flags after the benchmark's name: 0, 1 (--help printed), -1. */
+static int parse_flags(int argc, char **argv, const struct bench *b,
+                       vf_eval_opts *o) {
+  for (int i = 2; i < argc; i++) {
+    const char *jobs = NULL;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      print_help(b, stdout);
+      return 1;
+    }
+    if (!strcmp(argv[i], "--skip-missing") || !strcmp(argv[i], "--skip_missing")) {
+      o->skip_missing = 1;
+      continue;
+    }
+    int r = cli_opt(argc, argv, &i, "--input_data", &o->input_data);
+    if (r == 0)
+      r = cli_opt(argc, argv, &i, "--input_response_data",
+                  &o->input_response_data);
+    if (r == 0)
+      r = cli_opt(argc, argv, &i, "--output_dir", &o->output_dir);
+    if (r == 0)
+      r = cli_opt(argc, argv, &i, "--jobs", &jobs);
+    if (r < 0 || (jobs && parse_jobs(jobs, o)))
+      return -1;
+    if (r > 0)
+      continue;
+    fprintf(stderr, "verif eval: unknown option '%s'\n", argv[i]);
+    print_help(b, stderr);
+    return -1;
+  }
+  return 0;
+}
 
 int cmd_eval(int argc, char **argv) {
   vf_eval_opts o = {.report = stdout, .log = stderr};
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-    fputs(help, argc < 2 ? stderr : stdout);
+    fputs(usage, argc < 2 ? stderr : stdout);
     return argc < 2 ? EXIT_ERROR : EXIT_PASS;
   }
-  if (strcmp(argv[1], "ifeval") != 0) {
-    fprintf(stderr, "verif eval: unknown benchmark '%s' (known: ifeval)\n",
-            argv[1]);
+  const struct bench *b = find_bench(argv[1]);
+  if (!b) {
+    fprintf(stderr, "verif eval: unknown benchmark '%s' (known: ifeval, "
+                    "ifbench)\n", argv[1]);
     return EXIT_ERROR;
   }
-  for (int i = 2; i < argc; i++) {
-    const char *jobs = NULL;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(help, stdout);
-      return EXIT_PASS;
-    }
-    if (!strcmp(argv[i], "--skip-missing") || !strcmp(argv[i], "--skip_missing")) {
-      o.skip_missing = 1;
-      continue;
-    }
-    int r = cli_opt(argc, argv, &i, "--input_data", &o.input_data);
-    if (r == 0)
-      r = cli_opt(argc, argv, &i, "--input_response_data",
-                  &o.input_response_data);
-    if (r == 0)
-      r = cli_opt(argc, argv, &i, "--output_dir", &o.output_dir);
-    if (r == 0)
-      r = cli_opt(argc, argv, &i, "--jobs", &jobs);
-    if (r < 0)
-      return EXIT_ERROR;
-    if (r > 0) {
-      if (jobs) {
-        char *end;
-        long n = strtol(jobs, &end, 10);
-        if (*end || n < 1 || n > 256) {
-          fprintf(stderr, "verif eval: --jobs must be 1..256, got '%s'\n", jobs);
-          return EXIT_ERROR;
-        }
-        o.jobs = (int)n;
-      }
-      continue;
-    }
-    fprintf(stderr, "verif eval: unknown option '%s'\n%s", argv[i], help);
-    return EXIT_ERROR;
-  }
+  int r = parse_flags(argc, argv, b, &o);
+  if (r)
+    return r > 0 ? EXIT_PASS : EXIT_ERROR;
   if (!o.input_data || !o.input_response_data || !o.output_dir) {
     fprintf(stderr, "verif eval: --input_data, --input_response_data and "
                     "--output_dir are required\n");
@@ -88,7 +162,7 @@ int cmd_eval(int argc, char **argv) {
   if (!ctx)
     return EXIT_ERROR;
   vf_error err = {0};
-  vf_status st = vf_eval_ifeval(ctx, &o, NULL, &err);
+  vf_status st = b->run(ctx, &o, NULL, &err);
   if (st)
     cli_error(&err);
   vf_ctx_free(ctx);

@@ -14,7 +14,7 @@ static const struct subcommand {
   const char *summary;
 } subcommands[] = {
     {"check", cmd_check, "check one response (stdin) against one constraint"},
-    {"eval", cmd_eval, "evaluate a benchmark (ifeval), as its official script"},
+    {"eval", cmd_eval, "evaluate a benchmark (ifeval, ifbench), as its official script"},
     {"score", cmd_score, "score JSONL items (VerInstruct, verl, IFEval): rewards out"},
     {"serve", cmd_serve, "serve rewards over HTTP (verl, OpenRLHF, slime, TRL, NeMo-Gym)"},
 };

@@ -2,7 +2,9 @@
  * ifeval_run.c: the official IFEval evaluation (evaluation_main.py) as a
  * library call: reads input_data and the responses, evaluates every prompt
  * strictly and loosely on N threads, writes eval_results_{strict,loose}.jsonl
- * byte for byte as the reference does, and prints its report.
+ * byte for byte as the reference does, and prints its report.  Benchmarks
+ * built on IFEval's evaluation_lib.py (IFBench's run_eval.py) run through
+ * the same code with their own vf_bench (family, responses lines).
  *
  * Input is streamed in batches so memory stays bounded whatever the file
  * size; outputs go to temporary files renamed only when the run succeeds.
@@ -144,6 +146,7 @@ typedef struct rline {
 
 typedef struct rbatch {
   const char *path;
+  const vf_bench *b;
   rline *l;
 } rbatch;
 
@@ -160,14 +163,25 @@ static void decode_response(void *arg, size_t i) {
   json_t *o = json_loadb(l->line, l->len, JSON_ALLOW_NUL, &je);
   const json_t *f[2] = {json_object_get(o, "prompt"),
                         json_object_get(o, "response")};
-  int bad = !json_is_string(f[0]) ? 0 : 1;
+  int bad = !json_is_string(f[0]) ? 0 : 1, other = 0;
+  if (o && json_is_string(f[0]) && !json_is_string(f[1]) && b->b->response_of) {
+    vf_buf_reset(&l->field[1]);
+    other = b->b->response_of(o, &l->field[1]);
+  }
   if (!o)
     vf_set_error(&l->err, VF_EJSON, "%s:%zu: malformed JSON: %s (column %d)",
                  b->path, l->lineno, je.text, je.column);
-  else if (!json_is_string(f[0]) || !json_is_string(f[1]))
+  else if (other < 0)
+    vf_set_error(&l->err, VF_ENOMEM, "out of memory");
+  else if (!json_is_string(f[0]) || (!json_is_string(f[1]) && !other))
     vf_set_error(&l->err, VF_EJSON, "%s:%zu: field '%s' %s", b->path,
-                 l->lineno, keys[bad], f[bad] ? "must be a string" : "is missing");
-  for (int k = 0; k < 2 && !l->err.code; k++) {
+                 l->lineno, keys[bad],
+                 f[bad] ? "must be a string"
+                 : b->b->response_of
+                     ? "is missing (nor is there a \"messages\" list with an "
+                       "assistant turn)"
+                     : "is missing");
+  for (int k = 0; k < 1 + !other && !l->err.code; k++) {
     vf_buf_reset(&l->field[k]);
     if (vf_buf_append(&l->field[k], json_string_value(f[k]),
                       json_string_length(f[k])))
@@ -225,15 +239,16 @@ static void free_rlines(rline *l, size_t n) {
 
 /* Two batches in flight, as in stream(): while the helpers decode one,
  * this thread files the one before and reads the one after. */
-static vf_status load_responses(const char *path, respmap *m, int jobs,
-                                FILE *log, vf_error *err) {
+static vf_status load_responses(const vf_bench *bench, const char *path,
+                                respmap *m, int jobs, FILE *log,
+                                vf_error *err) {
   char *iobuf;
   FILE *f = open_big(path, "rb", &iobuf);
   if (!f)
     return vf_set_error(err, VF_EIO, "%s: cannot open: %s", path,
                         strerror(errno));
   rline *l = calloc(2 * BATCH, sizeof *l);
-  rbatch b[2] = {{path, l}, {path, l + BATCH}};
+  rbatch b[2] = {{path, bench, l}, {path, bench, l + BATCH}};
   size_t lineno = 0, n[2] = {0, 0};
   int cur = 0;
   bad_lines bad = {0};
@@ -381,10 +396,11 @@ typedef struct item {
   char *line;
   size_t cap, len, lineno;
   const entry *resp;
-  long long key;
-  size_t k, kcap;    /* instructions, and room in ids and ok */
+  char key[64];      /* the prompt's key as written */
+  size_t k, kcap;    /* instructions, and room in ids, ok and raised */
   const char **ids;  /* their ids (the registry's strings) */
   unsigned char *ok; /* strict verdicts, then loose ones */
+  unsigned char *raised; /* the same, 1 where a raising check decided */
   vf_buf out[2];     /* its output lines (see write_results) */
   size_t tail;
   vf_error err;
@@ -392,6 +408,7 @@ typedef struct item {
 
 typedef struct run {
   const vf_ctx *ctx;
+  const vf_bench *b;
   const vf_eval_opts *o;
   const respmap *map;
   item *items;
@@ -410,6 +427,10 @@ static int reserve_item(item *it, size_t k) {
   if (!ok)
     return -1;
   it->ok = ok;
+  unsigned char *raised = realloc(it->raised, 2 * k + 1);
+  if (!raised)
+    return -1;
+  it->raised = raised;
   it->kcap = k;
   return 0;
 }
@@ -426,10 +447,10 @@ static void eval_prompt(item *it, const vf_prompt *p, const char *where) {
   for (size_t i = 0; i < k; i++)
     it->ids[i] = vf_checker_id(vf_prompt_checker(p, i));
   vf_error e2;
-  vf_status st = vf_prompt_eval(p, it->resp->response, it->resp->rlen, it->ok,
-                                it->ok + k, &e2);
+  vf_status st = vf_prompt_eval_raised(p, it->resp->response, it->resp->rlen,
+                                       it->ok, it->ok + k, it->raised, &e2);
   if (st) {
-    vf_set_error(&it->err, st, "%s: key %lld: %s", where, it->key, e2.msg);
+    vf_set_error(&it->err, st, "%s: key %s: %s", where, it->key, e2.msg);
     return;
   }
   /* the output lines are formatted here, in parallel; the main thread
@@ -456,11 +477,12 @@ static void eval_item(const run *r, item *it) {
     return;
   }
   vf_prompt *p;
-  vf_status st = vf_prompt_from_json(r->ctx, "ifeval", o, where, &p, &it->err);
+  vf_status st = vf_prompt_from_json(r->ctx, r->b->family, o, where, &p,
+                                     &it->err);
   json_decref(o);
   if (st)
     return;
-  it->key = vf_prompt_key(p);
+  snprintf(it->key, sizeof it->key, "%s", vf_prompt_key_text(p));
   it->resp = map_get(r->map, vf_prompt_text(p), vf_prompt_text_len(p));
   if (it->resp)
     eval_prompt(it, p, where);
@@ -538,6 +560,7 @@ typedef struct state {
   score sc[2];
   vf_buf missing; /* "key, key, ..." */
   size_t nmissing, nerrors;
+  size_t raised[2]; /* verdicts a raising check decided, strict and loose */
   vf_error first;
 } state;
 
@@ -557,7 +580,7 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
   }
   if (!it->resp) {
     s->nmissing++;
-    if (vf_buf_printf(&s->missing, "%s%lld", s->missing.len ? ", " : "",
+    if (vf_buf_printf(&s->missing, "%s%s", s->missing.len ? ", " : "",
                       it->key))
       return vf_set_error(err, VF_ENOMEM, "out of memory");
     return VF_OK;
@@ -565,6 +588,8 @@ static vf_status finish_item(state *s, const vf_eval_opts *o, outputs *out,
   for (int m = 0; m < 2; m++) {
     if (score_add(&s->sc[m], it->k, it->ids, it->ok + m * it->k))
       return vf_set_error(err, VF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < it->k; i++)
+      s->raised[m] += it->raised[m * it->k + i];
     const vf_buf *line = &it->out[m], *strict = &it->out[0];
     if (put_out(out->f[m], line->data, line->len) ||
         (m == 1 && put_out(out->f[1], strict->data + it->tail,
@@ -599,6 +624,7 @@ static void free_items(item *items, size_t n) {
     free(items[i].line);
     free(items[i].ids);
     free(items[i].ok);
+    free(items[i].raised);
     vf_buf_free(&items[i].out[0]);
     vf_buf_free(&items[i].out[1]);
   }
@@ -644,6 +670,8 @@ static void fill_stats(const state *s, vf_eval_stats *st) {
   st->prompts = (size_t)s->sc[0].prompts;
   st->skipped = s->nmissing;
   st->instructions = (size_t)s->sc[0].instr;
+  st->raised_strict = s->raised[0];
+  st->raised_loose = s->raised[1];
   if (!s->sc[0].prompts)
     return;
   st->prompt_strict = (double)s->sc[0].prompts_ok / (double)s->sc[0].prompts;
@@ -707,20 +735,33 @@ static vf_status stream(const run *r, item *slots, FILE *in, state *s,
   return st;
 }
 
-vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
-                         vf_eval_stats *stats, vf_error *err) {
-  if (!ctx || !o || !o->input_data || !o->input_response_data ||
+/* The verdicts a raising check decided (IFBench's reference would have
+ * stopped there), said after the report. */
+static void note_raised(const state *s, FILE *log) {
+  if (log && (s->raised[0] || s->raised[1]))
+    fprintf(log,
+            "verif: %zu strict and %zu loose instruction verdicts are \"not "
+            "followed\" because the reference's check raises on the response "
+            "(its run would stop there)\n",
+            s->raised[0], s->raised[1]);
+}
+
+vf_status vf_eval_run(const vf_ctx *ctx, const vf_bench *b,
+                      const vf_eval_opts *o, vf_eval_stats *stats,
+                      vf_error *err) {
+  if (!ctx || !b || !o || !o->input_data || !o->input_response_data ||
       !o->output_dir)
     return vf_set_error(err, VF_EINVAL,
-                        "vf_eval_ifeval: input_data, input_response_data and "
-                        "output_dir are required");
+                        "vf_eval_%s: input_data, input_response_data and "
+                        "output_dir are required",
+                        b ? b->name : "run");
   respmap map = {0};
   state s = {0};
   outputs out = {0};
-  run r = {.ctx = ctx, .o = o, .map = &map};
+  run r = {.ctx = ctx, .b = b, .o = o, .map = &map};
   FILE *in = NULL;
   char *inbuf = NULL;
-  vf_status st = load_responses(o->input_response_data, &map, jobs_of(o),
+  vf_status st = load_responses(b, o->input_response_data, &map, jobs_of(o),
                                 o->log, err);
   if (!st) {
     in = open_big(o->input_data, "rb", &inbuf);
@@ -745,6 +786,8 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
   if (!st && o->report)
     for (int m = 0; m < 2; m++)
       print_report(o->report, out.path[m], &s.sc[m]);
+  if (!st)
+    note_raised(&s, o->log);
   if (!st && stats)
     fill_stats(&s, stats);
   if (in)
@@ -760,4 +803,10 @@ vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
   }
   vf_buf_free(&s.missing);
   return st;
+}
+
+vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *o,
+                         vf_eval_stats *stats, vf_error *err) {
+  static const vf_bench ifeval = {"ifeval", "ifeval", NULL};
+  return vf_eval_run(ctx, &ifeval, o, stats, err);
 }

@@ -1,6 +1,7 @@
 /*
- * prompt.c: one IFEval prompt (its instructions and their checkers) and its
- * evaluation under the official strict and loose rules (evaluation_lib.py).
+ * prompt.c: one IFEval-style prompt (its instructions and their checkers:
+ * IFEval's, or another family's such as IFBench's, whose evaluation_lib.py
+ * is IFEval's) and its evaluation under the official strict and loose rules.
  *
  * Loose mode tries eight variants of the response; variants equal to an
  * earlier one are skipped (a check is a pure function of its text, so they
@@ -8,6 +9,7 @@
  * for the first variant, which is the response itself.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,8 @@
 #include "eval/eval.h"
 
 struct vf_prompt {
-  long long key;
+  long long key;   /* an integer key, else -1 */
+  char key_text[64]; /* the key as written (IFBench's are strings), cut */
   char *text;
   size_t text_len;
   size_t n;
@@ -35,6 +38,7 @@ void vf_prompt_free(vf_prompt *p) {
 const char *vf_prompt_text(const vf_prompt *p) { return p->text; }
 size_t vf_prompt_text_len(const vf_prompt *p) { return p->text_len; }
 long long vf_prompt_key(const vf_prompt *p) { return p->key; }
+const char *vf_prompt_key_text(const vf_prompt *p) { return p->key_text; }
 size_t vf_prompt_count(const vf_prompt *p) { return p->n; }
 const vf_checker *vf_prompt_checker(const vf_prompt *p, size_t i) {
   return i < p->n ? p->chk[i] : NULL;
@@ -74,6 +78,21 @@ static vf_status build(const vf_ctx *ctx, const char *family, vf_prompt *p,
   return VF_OK;
 }
 
+/* The key: an integer, a string (IFBench's "0", "1", ...; an integral one
+ * also gives vf_prompt_key its value), or none (-1, ""). */
+static void set_key(vf_prompt *p, const json_t *key) {
+  p->key = json_is_integer(key) ? json_integer_value(key) : -1;
+  if (json_is_integer(key)) {
+    snprintf(p->key_text, sizeof p->key_text, "%lld", p->key);
+  } else if (json_is_string(key)) {
+    snprintf(p->key_text, sizeof p->key_text, "%s", json_string_value(key));
+    char *end;
+    long long k = strtoll(p->key_text, &end, 10);
+    if (end != p->key_text && !*end)
+      p->key = k;
+  }
+}
+
 vf_status vf_prompt_from_json(const vf_ctx *ctx, const char *family,
                               const void *obj_, const char *where,
                               vf_prompt **out, vf_error *err) {
@@ -99,13 +118,14 @@ vf_status vf_prompt_from_json(const vf_ctx *ctx, const char *family,
                         "%s: field 'kwargs' must be a list as long as "
                         "'instruction_id_list' (%zu)",
                         where, json_array_size(ids));
-  if (key && !json_is_integer(key))
-    return vf_set_error(err, VF_EJSON, "%s: field 'key' must be an integer",
+  if (key && !json_is_integer(key) && !json_is_string(key))
+    return vf_set_error(err, VF_EJSON,
+                        "%s: field 'key' must be an integer or a string",
                         where);
   vf_prompt *p = calloc(1, sizeof *p);
   if (!p)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
-  p->key = key ? json_integer_value(key) : -1;
+  set_key(p, key);
   p->text_len = json_string_length(text);
   p->text = malloc(p->text_len + 1);
   vf_status st = p->text ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
@@ -213,19 +233,27 @@ static int make_variants(const char *r, size_t n, variants *v) {
 static void free_variants(variants *v) { vf_buf_free(&v->star); }
 
 static vf_status run_one(const vf_checker *c, const char *s, size_t n,
-                         bool *pass, vf_error *err) {
+                         bool *pass, bool *raised, vf_error *err) {
   vf_verdict v = {0};
   vf_error e2;
   vf_status st = c->def->check(c, s, n, &v, &e2);
   if (st)
     return vf_set_error(err, st, "instruction '%s': %s", c->def->id, e2.msg);
   *pass = v.pass != 0;
+  *raised = *raised || v.raised;
   return VF_OK;
 }
 
 vf_status vf_prompt_eval(const vf_prompt *p, const char *response, size_t len,
                          unsigned char *strict, unsigned char *loose,
                          vf_error *err) {
+  return vf_prompt_eval_raised(p, response, len, strict, loose, NULL, err);
+}
+
+vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
+                                size_t len, unsigned char *strict,
+                                unsigned char *loose, unsigned char *raised,
+                                vf_error *err) {
   size_t bad;
   if (!vf_utf8_valid(response, len, &bad))
     return vf_set_error(err, VF_EUTF8,
@@ -238,14 +266,19 @@ vf_status vf_prompt_eval(const vf_prompt *p, const char *response, size_t len,
   }
   vf_status st = VF_OK;
   for (size_t i = 0; i < p->n && !st; i++) {
-    bool pass = false;
+    bool pass = false, rs = false, rl;
     if (!v.skip[0])
-      st = run_one(p->chk[i], response, len, &pass, err);
+      st = run_one(p->chk[i], response, len, &pass, &rs, err);
     strict[i] = pass;
+    rl = rs;
     for (int k = 1; k < NVAR && !pass && !st; k++)
       if (!v.skip[k])
-        st = run_one(p->chk[i], v.s[k], v.n[k], &pass, err);
+        st = run_one(p->chk[i], v.s[k], v.n[k], &pass, &rl, err);
     loose[i] = pass;
+    if (raised) {
+      raised[i] = rs;
+      raised[p->n + i] = rl && !pass;
+    }
   }
   free_variants(&v);
   return st;
