@@ -73,6 +73,7 @@ static vf_status regex_failed(vf_error *err) {
 
 static vf_status raises(vf_verdict *v, const char *what) {
   vf_fail(v, "the reference raises %s here (counted as not followed)", what);
+  v->raised = 1;
   return VF_OK;
 }
 
