@@ -318,6 +318,110 @@ typedef struct vf_engine_stats {
 
 VF_API void vf_engine_get_stats(vf_engine *e, vf_engine_stats *out);
 
+/* ---- HTML reports of benchmark runs ------------------------------------ */
+
+/* One evaluated run: dir holds the eval_results_strict.jsonl and
+ * eval_results_loose.jsonl that vf_eval_ifeval wrote; label names it in the
+ * page ("model A"). */
+typedef struct vf_eval_run {
+  const char *label;
+  const char *dir;
+} vf_eval_run;
+
+/* Writes one self-contained HTML page (no network, scripts inline) to path:
+ * prompt- and instruction-level accuracy, per-category and per-instruction
+ * accuracy as charts, strict and loose, each of the n runs (1 or 2) side by
+ * side, and a sortable table per instruction id. */
+VF_API vf_status vf_eval_html(const vf_ctx *ctx, const char *path,
+                              const vf_eval_run *runs, size_t n,
+                              vf_error *err);
+
+/* ---- auditing verification functions ------------------------------------ */
+
+/* What vf_audit_run can find about one verification function (a [rule]
+ * function, or a native checker instance).  The names are those of the
+ * JSONL records (vf_audit_kind_name). */
+typedef enum vf_audit_kind {
+  VF_AUDIT_VACUOUS,            /* passes every probe */
+  VF_AUDIT_NEVER_PASSES,       /* passes no probe */
+  VF_AUDIT_GAMEABLE,           /* passes the empty, blank, echoed or
+                                  reasoning-only response */
+  VF_AUDIT_RAISES,             /* raises on a probe */
+  VF_AUDIT_TIMEOUT,            /* runs past the check timeout */
+  VF_AUDIT_NONDETERMINISTIC,   /* two runs of one probe disagree */
+  VF_AUDIT_READS_INSTRUCTION,  /* verdicts change when `instruction` is the
+                                  literal "instruction" (VerIF's code) */
+  VF_AUDIT_FOREIGN_IMPORT,     /* imports a module the sandbox lacks */
+  VF_AUDIT_TAG_MISMATCH,       /* [llm] yet plain code, or [rule] yet
+                                  calls the judge */
+  VF_AUDIT_CONTRADICTION,      /* no probe satisfies it and another
+                                  constraint of its item together */
+  VF_AUDIT_DUPLICATE,          /* the same function text under another
+                                  checker */
+  VF_AUDIT_REJECTS_SATISFYING, /* fails a response written to satisfy it */
+  VF_AUDIT_ACCEPTS_VIOLATING,  /* passes a response written to violate it */
+  VF_AUDIT_KIND_COUNT
+} vf_audit_kind;
+
+/* "vacuous", "never_passes", ...; NULL when out of range. */
+VF_API const char *vf_audit_kind_name(vf_audit_kind k);
+
+/* What --filter does with a flagged [rule] checker. */
+typedef enum vf_audit_policy {
+  VF_AUDIT_DROP, /* removes the checker and its function */
+  VF_AUDIT_RETAG /* makes it an [llm] checker (the judge's) */
+} vf_audit_policy;
+
+typedef struct vf_audit_opts {
+  const char *input;  /* items, any format verif score reads ("-": stdin) */
+  const char *output; /* one JSON record per constraint, or NULL */
+  const char *html;   /* the report page, or NULL */
+  const char *filter; /* the dataset without flagged checkers, or NULL */
+  vf_audit_policy policy;
+  unsigned filter_kinds; /* bit (1u << kind) flags a checker for --filter;
+                            0: the default set (all but contradiction and
+                            duplicate) */
+  const char *probes; /* JSONL lines with "response", used instead of the
+                         bundled corpus, or NULL */
+  int max_probes;     /* per function; 0 = 32 */
+  vf_format format;
+  const char *family; /* checker family of instruction ids (NULL: each
+                         format's own) */
+  int workers;            /* sandboxed Python workers; 0 = all cores */
+  double check_timeout_s; /* per Python check; 0 = 1 s */
+  size_t memory_mb;       /* per Python worker; 0 = 1024 */
+  size_t batch;           /* items read at a time; 0 = 512 */
+  /* With a judge, each function also gets a response written to satisfy
+   * it and one written to violate it (the prompts under data/audit/). */
+  const char *judge_urls;
+  const char *judge_model;
+  const char *judge_api_key;
+  int judge_concurrency;   /* 0 = 16 */
+  double judge_timeout_s;  /* 0 = 300 */
+  FILE *log;               /* summary and progress, or NULL */
+  int progress;            /* redraw a progress line on log */
+} vf_audit_opts;
+
+typedef struct vf_audit_stats {
+  size_t items, item_errors;   /* lines read; lines that could not be read */
+  size_t constraints;          /* records written */
+  size_t rule, native, llm;    /* ... by kind of checker */
+  size_t audited;              /* run against the probes */
+  size_t flagged;              /* with at least one finding */
+  size_t findings[VF_AUDIT_KIND_COUNT]; /* constraints with each finding */
+  unsigned long long checks;   /* function runs (sandboxed and native) */
+  size_t generated;            /* LLM-written probes */
+  double seconds;
+} vf_audit_stats;
+
+/* Runs every checker of every item against the probe set and writes what
+ * it finds (see `verif audit --help`).  An item that cannot be read gets an
+ * error record and the others are audited; the call fails only on I/O
+ * errors, a missing corpus or a sandbox that cannot start.  stats may be
+ * NULL. */
+VF_API vf_status vf_audit_run(const vf_ctx *ctx, const vf_audit_opts *o,
+                              vf_audit_stats *stats, vf_error *err);
+
 #ifdef __cplusplus
 }
 #endif

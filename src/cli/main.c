@@ -13,6 +13,7 @@ static const struct subcommand {
   int (*run)(int argc, char **argv);
   const char *summary;
 } subcommands[] = {
+    {"audit", cmd_audit, "find the verification functions that would mis-train a model"},
     {"check", cmd_check, "check one response (stdin) against one constraint"},
     {"eval", cmd_eval, "evaluate a benchmark (ifeval, ifbench), as its official script"},
     {"score", cmd_score, "score JSONL items (VerInstruct, verl, IFEval): rewards out"},

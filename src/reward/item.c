@@ -230,9 +230,9 @@ static const char *format_name(vf_format f) {
   }
 }
 
-void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
-                   const char *line, size_t len, const char *where,
-                   vf_item *it) {
+static void parse_constraints(const vf_ctx *ctx, vf_format format,
+                              const char *family, const char *line,
+                              size_t len, const char *where, vf_item *it) {
   json_error_t je;
   it->json = json_loadb(line, len, 0, &je);
   if (!it->json) {
@@ -274,10 +274,22 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
   else
     read_checkers(it, json_object_get(it->json, "checkers"),
                   json_object_get(it->json, "functions"), where, "");
+}
+
+void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
+                   const char *line, size_t len, const char *where,
+                   vf_item *it) {
+  parse_constraints(ctx, format, family, line, len, where, it);
   if (!it->err.code)
     read_responses(it, where);
   if (!it->err.code && it->oi)
     vf_item_oi_answers(it);
+}
+
+void vf_item_parse_constraints(const vf_ctx *ctx, vf_format format,
+                               const char *family, const char *line,
+                               size_t len, const char *where, vf_item *it) {
+  parse_constraints(ctx, format, family, line, len, where, it);
 }
 
 void vf_item_free(vf_item *it) {

@@ -61,6 +61,11 @@ typedef struct vf_check_result {
 void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
                    const char *line, size_t len, const char *where,
                    vf_item *it);
+/* The same without the responses (verif audit reads datasets that have
+ * none): "response"/"responses" are neither required nor read. */
+void vf_item_parse_constraints(const vf_ctx *ctx, vf_format format,
+                               const char *family, const char *line,
+                               size_t len, const char *where, vf_item *it);
 void vf_item_free(vf_item *it);
 
 /* open-instruct items (item_oi.c).  vf_oi_is_label: a decoded ground
