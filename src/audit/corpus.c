@@ -9,7 +9,7 @@
 
 #include "audit/audit.h"
 
-#define AU_LONG_WORDS 3000
+#define AU_LONG_WORDS 1500
 
 static size_t count_words(const char *s, size_t n) {
   size_t pos = 0, wb, we, words = 0;

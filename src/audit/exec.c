@@ -1,8 +1,9 @@
 /*
  * exec.c: running the audited functions on their item's probes.  [rule]
  * functions run in the sandbox: each row's checks are laid out together
- * (its functions x probes x runs: twice as given, and once more with
- * `instruction` = "instruction" where the code may read it), then handed
+ * (its functions x probes x runs: twice as given, the second time only
+ * for probes up to 4 KiB, and once more with `instruction` =
+ * "instruction" where the code may read it), then handed
  * to the pool; native checkers run in process on threads.  The modules that
  * import statements name are tried once each in the sandbox, so
  * findings.c can tell which ones it lacks.
@@ -159,12 +160,16 @@ static int learn_module(au_exec *x, const char *name, bool ok) {
 
 /* ---- laying out a row ----------------------------------------------------- */
 
+/* The second run (non-determinism) covers the probes up to this size. */
+#define RERUN_MAX_BYTES 4096
+
 static int plan_fn(plan *pl, const au_row *r, uint32_t row, size_t k,
                    size_t p0, size_t p1, int runs) {
   const au_fn *f = &r->fn[k];
   for (size_t p = p0; p < p1; p++)
     for (int run = 0; run < runs; run++) {
-      if (run == 2 && !f->reads_instruction)
+      if ((run == 2 && !f->reads_instruction) ||
+          (run == 1 && r->p[p].len > RERUN_MAX_BYTES))
         continue;
       vf_pycheck c = {.code = f->c->code,
                       .code_len = f->c->code_len,

@@ -105,8 +105,8 @@ static const char *gaming_why(au_pclass c) {
 
 /* The gaming probe a function passes, in order of how little it says. */
 static int gaming_pass(const au_row *r, const au_fn *f) {
-  static const au_pclass order[] = {AU_P_EMPTY, AU_P_BLANK, AU_P_THINK,
-                                    AU_P_CONSTRAINT, AU_P_PROMPT};
+  static const au_pclass order[] = {AU_P_EMPTY, AU_P_BLANK, AU_P_CONSTRAINT,
+                                    AU_P_PROMPT, AU_P_THINK};
   for (size_t o = 0; o < sizeof order / sizeof *order; o++)
     for (size_t p = 0; p < r->nphase1; p++)
       if (r->p[p].cls == order[o] && f->v1[p] == AU_PASS)

@@ -83,9 +83,9 @@ static json_t *table(json_t *records) {
   json_array_append_new(det, recs);
   json_array_append_new(det, column("source", "function", "code"));
   json_array_append_new(det, column("error", "error", "text"));
-  return json_pack("{s:o, s:O, s:o, s:s, s:i}", "columns", cols, "rows",
-                   records, "details", det, "flag", "findings", "page_size",
-                   100);
+  return json_pack("{s:o, s:O, s:o, s:s, s:b, s:i}", "columns", cols,
+                   "rows", records, "details", det, "flag", "findings",
+                   "flag_only", 1, "page_size", 100);
 }
 
 vf_status au_page_write(const vf_ctx *ctx, const char *path,

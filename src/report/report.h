@@ -22,12 +22,12 @@
  *                          per value of row[by] (the top N)
  *   table                  {columns: [{key, label, type}], rows: [object],
  *                           details: [{key, label, type, fields}],
- *                           flag: KEY, page_size: N}
+ *                           flag: KEY, flag_only: bool, page_size: N}
  *                          type: text, int, num, pct, list (of objects,
  *                          shown by their `item` field), code, records;
  *                          a row is flagged when row[flag] is a non-empty
- *                          list; details show under a row when it is
- *                          opened.
+ *                          list (flag_only: show only those at first);
+ *                          details show under a row when it is opened.
  * The page computes its totals from the rows: #table-total, #table-flagged
  * and one .bar-value per bar, which tests read back in a browser.
  */
