@@ -164,7 +164,7 @@
   }
 
   function drawChart(ch) {
-    var labelW = 230, barW = 520, valueW = 70, rowGap = 6;
+    var labelW = 300, barW = 520, valueW = 70, rowGap = 6;
     var perBar = ch.stacked ? 1 : ch.series.length;
     var barH = perBar > 1 ? 12 : 16;
     var rowH = perBar * barH + rowGap;
@@ -177,7 +177,7 @@
     });
     ch.categories.forEach(function (cat, ci) {
       var y0 = ci * rowH + 2;
-      var label = cat.length > 34 ? cat.slice(0, 33) + '\u2026' : cat;
+      var label = cat.length > 44 ? cat.slice(0, 43) + '\u2026' : cat;
       root.appendChild(svg('text', {x: labelW - 8, y: y0 + perBar * barH / 2 + 4,
         'class': 'bar-label', 'text-anchor': 'end'}, [svg('title', {text: cat}), label]));
       var x = labelW, total = 0;

@@ -51,7 +51,7 @@ static const char *input_name(const au_run *a) {
   return strcmp(a->o.input, "-") ? a->o.input : "stdin";
 }
 
-/* ---- reading -------------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------- */
 
 /* Reads up to o.batch non-blank lines; -1 on a read error. */
 static int read_batch(au_run *a) {
@@ -96,14 +96,15 @@ static int setup_fns(au_row *r) {
   for (size_t k = 0; k < nc; k++) {
     au_fn *f = &r->fn[k];
     const vf_constraint *c = &r->it.c[k];
-    const json_t *code = c->kind == VF_CK_NATIVE ? NULL : function_of(&r->it, k);
+    const json_t *code =
+        c->kind == VF_CK_NATIVE ? NULL : function_of(&r->it, k);
     f->c = c;
     f->err_probe = f->imp_probe = -1;
     f->code = json_string_value(code);
     f->code_len = json_string_length(code);
     f->calls_llm = f->code && au_scan_calls_llm(f->code, f->code_len);
-    f->audited = c->kind == VF_CK_NATIVE ||
-                 (c->kind == VF_CK_PYTHON && !f->calls_llm);
+    f->audited =
+        c->kind == VF_CK_NATIVE || (c->kind == VF_CK_PYTHON && !f->calls_llm);
     f->reads_instruction = c->kind == VF_CK_PYTHON &&
                            au_scan_reads_first_arg(c->code, c->code_len);
     r->ktext[k] = au_constraint_text(&r->it, k);
@@ -127,12 +128,12 @@ static int setup_row(au_run *a, au_row *r, size_t i) {
   int audited = 0;
   for (size_t k = 0; k < r->it.nc; k++)
     audited += r->fn[k].audited;
-  int reserve = (a->have_gen ? 2 * audited : 0) +
-                (audited >= 2 ? JOINT_BUDGET : 0);
+  int reserve =
+      (a->have_gen ? 2 * audited : 0) + (audited >= 2 ? JOINT_BUDGET : 0);
   return au_row_probes(r, &a->corpus, a->o.max_probes, reserve);
 }
 
-/* ---- output --------------------------------------------------------------- */
+/* ---- output -------------------------------------------------------------- */
 
 static int put_json(FILE *f, json_t *o) {
   char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -164,12 +165,15 @@ static int write_filter(au_run *a, const au_row *r) {
     return 0;
   bool changed;
   int oom;
-  unsigned kinds = a->o.filter_kinds ? a->o.filter_kinds
-                                     : au_default_filter_kinds();
+  unsigned kinds =
+      a->o.filter_kinds ? a->o.filter_kinds : au_default_filter_kinds();
   char *s = au_filter_row(r, a->o.policy, kinds, &changed, &oom);
-  int rc = oom ? -1
-           : fprintf(a->filt, "%.*s\n", (int)(changed ? strlen(s) : r->text_len),
-                     changed ? s : r->text) < 0 ? -1 : 0;
+  int rc =
+      oom ? -1
+      : fprintf(a->filt, "%.*s\n", (int)(changed ? strlen(s) : r->text_len),
+                changed ? s : r->text) < 0
+          ? -1
+          : 0;
   free(s);
   return rc;
 }
@@ -192,7 +196,7 @@ static int write_row(au_run *a, const au_row *r) {
   return write_filter(a, r);
 }
 
-/* ---- a batch -------------------------------------------------------------- */
+/* ---- a batch ------------------------------------------------------------- */
 
 static vf_status analyse(au_run *a, vf_error *err) {
   for (size_t i = 0; i < a->n; i++)
@@ -235,8 +239,9 @@ static void progress(au_run *a) {
   if (!a->o.progress || !a->o.log)
     return;
   double el = now_s() - a->t0;
-  fprintf(a->o.log, "\raudit: %zu items, %zu functions audited, %llu checks "
-                    "(%.0f/s)  ",
+  fprintf(a->o.log,
+          "\raudit: %zu items, %zu functions audited, %llu checks "
+          "(%.0f/s)  ",
           a->st.items, a->st.audited, a->x.checks,
           el > 0 ? (double)a->x.checks / el : 0.0);
   fflush(a->o.log);
@@ -260,7 +265,7 @@ static vf_status loop(au_run *a, vf_error *err) {
   return st;
 }
 
-/* ---- setting up ----------------------------------------------------------- */
+/* ---- setting up ---------------------------------------------------------- */
 
 static int judge_write(void *ud, au_gen_mode mode, const char *prompt,
                        size_t len, char **reply, vf_error *err) {
@@ -365,12 +370,12 @@ static void probe_note(const au_run *a, char *out, size_t n) {
            "<think> only, %s%s%s; two runs each, a third with `instruction` "
            "= \"instruction\" where the code may read it",
            a->o.max_probes, a->corpus.longlen,
-           a->corpus.user ? "responses sampled from " : "unrelated responses "
-                                                       "sampled from IFEval's "
-                                                       "GPT-4 responses",
+           a->corpus.user ? "responses sampled from "
+                          : "unrelated responses "
+                            "sampled from IFEval's "
+                            "GPT-4 responses",
            a->corpus.user ? a->o.probes : "",
-           a->have_gen ? " (+ LLM-written satisfying and violating ones)"
-                       : "");
+           a->have_gen ? " (+ LLM-written satisfying and violating ones)" : "");
 }
 
 vf_status vf_audit_run(const vf_ctx *ctx, const vf_audit_opts *o,
@@ -394,23 +399,24 @@ vf_status vf_audit_run(const vf_ctx *ctx, const vf_audit_opts *o,
   char note[600];
   probe_note(&a, note, sizeof note);
   if (!st && a.page)
-    st = au_page_write(ctx, a.o.html, input_name(&a), a.page, &a.st, note,
-                       err);
+    st = au_page_write(ctx, a.o.html, input_name(&a), a.page, &a.st, note, err);
   if (stats)
     *stats = a.st;
   return finish(&a, st, err);
 }
 
-/* ---- the summary ------------------------------------------------------------ */
+/* ---- the summary --------------------------------------------------------- */
 
 static void print_summary(const au_run *a, FILE *f) {
   const vf_audit_stats *s = &a->st;
-  fprintf(f, "audit: %zu items (%zu could not be read, %zu blank lines "
-             "skipped), %zu constraints: %zu [rule], %zu native, %zu [llm]\n",
+  fprintf(f,
+          "audit: %zu items (%zu could not be read, %zu blank lines "
+          "skipped), %zu constraints: %zu [rule], %zu native, %zu [llm]\n",
           s->items, s->item_errors, a->blank, s->constraints, s->rule,
           s->native, s->llm);
-  fprintf(f, "audited %zu functions with %llu checks in %.1f s (%.0f "
-             "checks/s, %.1f s in the sandbox)\n",
+  fprintf(f,
+          "audited %zu functions with %llu checks in %.1f s (%.0f "
+          "checks/s, %.1f s in the sandbox)\n",
           s->audited, s->checks, s->seconds,
           s->seconds > 0 ? (double)s->checks / s->seconds : 0.0,
           a->x.pool_seconds);

@@ -20,30 +20,30 @@
 #include "reward/reward.h"
 #include "text/text.h"
 
-/* ---- verdicts ---------------------------------------------------------- */
+/* ---- verdicts ------------------------------------------------------------ */
 
 /* One run of one function on one probe. */
 enum { AU_FAIL = 0, AU_PASS = 1, AU_ERROR = 2, AU_TIMEOUT = 3, AU_NOTRUN = 4 };
 
-/* ---- probes ------------------------------------------------------------ */
+/* ---- probes -------------------------------------------------------------- */
 
 typedef enum au_pclass {
-  AU_P_EMPTY,       /* "" */
-  AU_P_BLANK,       /* whitespace only */
-  AU_P_LONG,        /* a very long real text */
-  AU_P_PLAIN,       /* the same, plain: short sentences, one per
-                       paragraph, no punctuation but the full stops */
-  AU_P_SIZED,       /* the first owner words of the plain text (owner: a
-                       number the item's constraints name) */
-  AU_P_WIDE,        /* the plain text's words of at least owner chars */
-  AU_P_PROMPT,      /* the item's prompt, echoed */
-  AU_P_CONSTRAINT,  /* one constraint's text, echoed (owner) */
-  AU_P_THINK,       /* the task restated inside <think>, no answer after */
-  AU_P_CORPUS,      /* an unrelated real response (owner: its index) */
-  AU_P_USER,        /* a --probes response (owner: its line) */
-  AU_P_SATISFY,     /* LLM-written to satisfy constraint owner */
-  AU_P_VIOLATE,     /* LLM-written to violate constraint owner */
-  AU_P_JOINT        /* a passing probe of owner + one of owner2 */
+  AU_P_EMPTY,      /* "" */
+  AU_P_BLANK,      /* whitespace only */
+  AU_P_LONG,       /* a very long real text */
+  AU_P_PLAIN,      /* the same, plain: short sentences, one per
+                      paragraph, no punctuation but the full stops */
+  AU_P_SIZED,      /* the first owner words of the plain text (owner: a
+                      number the item's constraints name) */
+  AU_P_WIDE,       /* the plain text's words of at least owner chars */
+  AU_P_PROMPT,     /* the item's prompt, echoed */
+  AU_P_CONSTRAINT, /* one constraint's text, echoed (owner) */
+  AU_P_THINK,      /* the task restated inside <think>, no answer after */
+  AU_P_CORPUS,     /* an unrelated real response (owner: its index) */
+  AU_P_USER,       /* a --probes response (owner: its line) */
+  AU_P_SATISFY,    /* LLM-written to satisfy constraint owner */
+  AU_P_VIOLATE,    /* LLM-written to violate constraint owner */
+  AU_P_JOINT       /* a passing probe of owner + one of owner2 */
 } au_pclass;
 
 /* Gaming probes: a function that passes one rewards no real answer. */
@@ -58,8 +58,7 @@ bool au_probe_real(au_pclass c);
  * colon, quote or bracket after 6 words) cut after at most 14 words, each
  * ending with '.', one per paragraph.  NULL on ENOMEM; *words receives the
  * word count. */
-char *au_plainify(const char *text, size_t len, size_t *out_len,
-                  size_t *words);
+char *au_plainify(const char *text, size_t len, size_t *out_len, size_t *words);
 
 typedef struct au_probe {
   au_pclass cls;
@@ -72,7 +71,7 @@ typedef struct au_probe {
 /* "empty", "constraint_echo[2]", "corpus[17]", "joint[0+3]"... */
 void au_probe_name(const au_probe *p, char *out, size_t n);
 
-/* ---- one constraint of an item, as audited ------------------------------ */
+/* ---- one constraint of an item, as audited ------------------------------- */
 
 typedef struct au_finding {
   vf_audit_kind kind;
@@ -88,7 +87,7 @@ typedef struct au_fn {
   bool calls_llm;         /* the code calls the judge (llm_score, ...) */
   bool reads_instruction; /* the code may read its first argument */
   bool timed_out;
-  uint8_t *v1, *v2, *vi;  /* per probe: run 1, run 2, `instruction` run */
+  uint8_t *v1, *v2, *vi;    /* per probe: run 1, run 2, `instruction` run */
   int err_probe, imp_probe; /* first error / import error, or -1 */
   char *err, *imp;          /* their messages */
   size_t passed;            /* probes passed in run 1 */
@@ -110,16 +109,16 @@ typedef struct au_row {
   char **ktext;   /* per constraint: the text echoed (malloc'd) */
 } au_row;
 
-/* ---- the corpus (corpus.c) ---------------------------------------------- */
+/* ---- the corpus (corpus.c) ----------------------------------------------- */
 
 typedef struct au_corpus {
   char **text;
   size_t *len;
   size_t n;
-  bool user; /* from --probes (AU_P_USER) rather than the bundled file */
+  bool user;      /* from --probes (AU_P_USER) rather than the bundled file */
   char *longtext; /* the long probe */
   size_t longlen;
-  char *plain;    /* the plain probe (au_plainify of the long one) */
+  char *plain; /* the plain probe (au_plainify of the long one) */
   size_t plainlen;
   size_t *word_end; /* plain[0..word_end[i]) holds i + 1 words */
   size_t plainwords;
@@ -131,7 +130,7 @@ vf_status au_corpus_load(au_corpus *c, const char *path, bool user,
                          vf_error *err);
 void au_corpus_free(au_corpus *c);
 
-/* ---- the LLM-written probes (gen.c) ------------------------------------ */
+/* ---- the LLM-written probes (gen.c) -------------------------------------- */
 
 typedef enum { AU_GEN_SATISFY, AU_GEN_VIOLATE } au_gen_mode;
 
@@ -150,8 +149,8 @@ typedef struct au_gen {
 } au_gen;
 
 /* Loads data_dir/audit/{satisfy,violate}.txt. */
-vf_status au_gen_init(au_gen *g, const char *data_dir, au_gen_fn fn,
-                      void *ud, int concurrency, vf_error *err);
+vf_status au_gen_init(au_gen *g, const char *data_dir, au_gen_fn fn, void *ud,
+                      int concurrency, vf_error *err);
 void au_gen_free(au_gen *g);
 
 /* Asks for a satisfying and a violating response for every audited
@@ -159,7 +158,7 @@ void au_gen_free(au_gen *g);
  * leave the probe out. */
 void au_gen_rows(au_gen *g, au_row *rows, size_t n);
 
-/* ---- probe sets (probes.c) ---------------------------------------------- */
+/* ---- probe sets (probes.c) ----------------------------------------------- */
 
 /* Adds probe (text not owned unless own); 0 or -1 (ENOMEM). */
 int au_row_add_probe(au_row *r, au_pclass cls, int owner, int owner2,
@@ -176,7 +175,7 @@ char *au_constraint_text(const vf_item *it, size_t k);
 
 void au_row_free(au_row *r);
 
-/* ---- code scans (scan.c) ------------------------------------------------ */
+/* ---- code scans (scan.c) ------------------------------------------------- */
 
 /* The code calls llm_score, llm_judge, llm_extract or imports llm_call. */
 bool au_scan_calls_llm(const char *code, size_t len);
@@ -188,10 +187,10 @@ bool au_scan_reads_first_arg(const char *code, size_t len);
 
 /* Appends the top-level module name of every import statement to *names
  * (each malloc'd, duplicates skipped); returns the count or -1. */
-int au_scan_imports(const char *code, size_t len, char ***names,
-                    size_t *n, size_t *cap);
+int au_scan_imports(const char *code, size_t len, char ***names, size_t *n,
+                    size_t *cap);
 
-/* ---- running (exec.c) --------------------------------------------------- */
+/* ---- running (exec.c) ---------------------------------------------------- */
 
 typedef struct au_exec {
   vf_pool *pool;
@@ -218,7 +217,7 @@ int au_exec_module_ok(const au_exec *x, const char *name);
 
 void au_exec_free(au_exec *x);
 
-/* ---- findings (findings.c) ---------------------------------------------- */
+/* ---- findings (findings.c) ----------------------------------------------- */
 
 /* Joint probes per candidate pair: a then b, and the two overlays. */
 #define AU_JOINT_PER_PAIR 3
@@ -232,10 +231,10 @@ int au_find_joint_candidates(au_row *r, int budget);
 int au_find_row(au_row *r, const au_exec *x);
 
 /* Appends a finding (detail printf-style); 0 or -1. */
-int au_add_finding(au_fn *f, vf_audit_kind k, int probe, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
+int au_add_finding(au_fn *f, vf_audit_kind k, int probe, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-/* ---- duplicates (dup.c) ------------------------------------------------- */
+/* ---- duplicates (dup.c) -------------------------------------------------- */
 
 typedef struct au_dup au_dup;
 au_dup *au_dup_new(void);
@@ -246,7 +245,7 @@ void au_dup_free(au_dup *d);
  * constraint text had.  0 or -1. */
 int au_dup_row(au_dup *d, au_row *r);
 
-/* ---- output (record.c, page.c) ------------------------------------------ */
+/* ---- output (record.c, page.c) ------------------------------------------- */
 
 /* The JSONL record of constraint k of row r; with full, the source and
  * every finding's whole witness too (for the page).  NULL on ENOMEM. */
@@ -264,9 +263,8 @@ char *au_filter_row(const au_row *r, vf_audit_policy policy, unsigned kinds,
 unsigned au_default_filter_kinds(void);
 
 /* Writes the audit's HTML page from the full records. */
-vf_status au_page_write(const vf_ctx *ctx, const char *path,
-                        const char *input, json_t *records,
-                        const vf_audit_stats *st, const char *probe_note,
-                        vf_error *err);
+vf_status au_page_write(const vf_ctx *ctx, const char *path, const char *input,
+                        json_t *records, const vf_audit_stats *st,
+                        const char *probe_note, vf_error *err);
 
 #endif

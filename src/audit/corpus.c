@@ -47,8 +47,7 @@ static vf_status read_line(au_corpus *c, size_t *cap, const char *line,
   json_t *r = json_object_get(o, "response");
   vf_status st = VF_OK;
   if (!o)
-    st = vf_set_error(err, VF_EJSON, "%s: malformed JSON: %s", where,
-                      je.text);
+    st = vf_set_error(err, VF_EJSON, "%s: malformed JSON: %s", where, je.text);
   else if (!json_is_string(r))
     st = vf_set_error(err, VF_EJSON, "%s: field 'response' %s", where,
                       r ? "must be a string" : "is missing");
@@ -83,10 +82,8 @@ static vf_status build_long(au_corpus *c, vf_error *err) {
 
 /* The plain version of the long probe and where each of its words ends. */
 static vf_status build_plain(au_corpus *c, vf_error *err) {
-  c->plain = au_plainify(c->longtext, c->longlen, &c->plainlen,
-                         &c->plainwords);
-  c->word_end = c->plain ? malloc((c->plainwords + 1) * sizeof(size_t))
-                         : NULL;
+  c->plain = au_plainify(c->longtext, c->longlen, &c->plainlen, &c->plainwords);
+  c->word_end = c->plain ? malloc((c->plainwords + 1) * sizeof(size_t)) : NULL;
   if (!c->word_end)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
   size_t pos = 0, wb, we, i = 0;

@@ -91,8 +91,7 @@ static void numbers(const char *s, char *out, size_t n) {
   }
 }
 
-static int insert(au_dup *d, entry *at, uint64_t h, const au_row *r,
-                  size_t k) {
+static int insert(au_dup *d, entry *at, uint64_t h, const au_row *r, size_t k) {
   const vf_constraint *c = r->fn[k].c;
   char where[400];
   char *id = r->it.id ? json_dumps(r->it.id, JSON_ENCODE_ANY) : NULL;

@@ -120,8 +120,8 @@ static int plan_module(const au_exec *x, plan *pl, char *name) {
   }
   pl->mods[pl->nmods] = name;
   pl->modcode[pl->nmods] = code.data;
-  vf_pycheck c = {.code = code.data, .code_len = code.len, .prompt = "",
-                  .response = ""};
+  vf_pycheck c = {
+      .code = code.data, .code_len = code.len, .prompt = "", .response = ""};
   return plan_add(pl, &c, (ref){0, 0, (uint16_t)pl->nmods++, 3});
 }
 
@@ -158,13 +158,13 @@ static int learn_module(au_exec *x, const char *name, bool ok) {
   return 0;
 }
 
-/* ---- laying out a row ----------------------------------------------------- */
+/* ---- laying out a row ---------------------------------------------------- */
 
 /* The second run (non-determinism) covers the probes up to this size. */
 #define RERUN_MAX_BYTES 4096
 
-static int plan_fn(plan *pl, const au_row *r, uint32_t row, size_t k,
-                   size_t p0, size_t p1, int runs) {
+static int plan_fn(plan *pl, const au_row *r, uint32_t row, size_t k, size_t p0,
+                   size_t p1, int runs) {
   const au_fn *f = &r->fn[k];
   for (size_t p = p0; p < p1; p++)
     for (int run = 0; run < runs; run++) {
@@ -178,8 +178,7 @@ static int plan_fn(plan *pl, const au_row *r, uint32_t row, size_t k,
                                              : r->it.prompt_len,
                       .response = r->p[p].text,
                       .response_len = r->p[p].len};
-      if (plan_add(pl, &c, (ref){row, (uint16_t)k, (uint16_t)p,
-                                 (uint8_t)run}))
+      if (plan_add(pl, &c, (ref){row, (uint16_t)k, (uint16_t)p, (uint8_t)run}))
         return -1;
     }
   return 0;
@@ -219,7 +218,7 @@ static int plan_phase1(const au_exec *x, plan *pl, au_row *rows, size_t n) {
   return 0;
 }
 
-/* ---- results -------------------------------------------------------------- */
+/* ---- results ------------------------------------------------------------- */
 
 static bool import_error(const char *msg) {
   return !strncmp(msg, "ModuleNotFoundError", 19) ||
@@ -228,11 +227,16 @@ static bool import_error(const char *msg) {
 
 static const char *kind_prefix(vf_pyerr_kind k) {
   switch (k) {
-  case VF_PYERR_COMPILE: return "does not compile: ";
-  case VF_PYERR_NOFUNC: return "";
-  case VF_PYERR_CRASH: return "crashed the worker: ";
-  case VF_PYERR_LIMIT: return "over a sandbox limit: ";
-  default: return "";
+  case VF_PYERR_COMPILE:
+    return "does not compile: ";
+  case VF_PYERR_NOFUNC:
+    return "";
+  case VF_PYERR_CRASH:
+    return "crashed the worker: ";
+  case VF_PYERR_LIMIT:
+    return "over a sandbox limit: ";
+  default:
+    return "";
   }
 }
 
@@ -295,7 +299,7 @@ static vf_status run_plan(au_exec *x, plan *pl, au_row *rows, vf_error *err) {
   return st;
 }
 
-/* ---- native checkers ------------------------------------------------------ */
+/* ---- native checkers ----------------------------------------------------- */
 
 static uint8_t run_native(au_fn *f, int probe, const au_probe *p) {
   vf_verdict v;
@@ -341,7 +345,7 @@ static void run_natives(au_exec *x, au_row *rows, size_t n, bool joint) {
   x->checks += atomic_load(&j.checks);
 }
 
-/* ---- the phases ----------------------------------------------------------- */
+/* ---- the phases ---------------------------------------------------------- */
 
 vf_status au_exec_phase1(au_exec *x, au_row *rows, size_t n, vf_error *err) {
   plan pl = {0};

@@ -19,8 +19,7 @@
 
 #include "audit/audit.h"
 
-int au_add_finding(au_fn *f, vf_audit_kind k, int probe, const char *fmt,
-                   ...) {
+int au_add_finding(au_fn *f, vf_audit_kind k, int probe, const char *fmt, ...) {
   au_finding *nf = realloc(f->f, (f->nf + 1) * sizeof *nf);
   if (!nf)
     return -1;
@@ -43,7 +42,9 @@ static const char *verdict_word(uint8_t v) {
   return v <= AU_NOTRUN ? w[v] : "?";
 }
 
-static bool decided(uint8_t v) { return v == AU_PASS || v == AU_FAIL || v == AU_ERROR; }
+static bool decided(uint8_t v) {
+  return v == AU_PASS || v == AU_FAIL || v == AU_ERROR;
+}
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -75,16 +76,15 @@ static int static_imports(au_fn *f, const au_exec *x) {
 
 static int error_findings(const au_row *r, au_fn *f, const au_exec *x) {
   int t = f->timed_out ? first_timeout(r, f) : -1;
-  if (t >= 0 && au_add_finding(f, VF_AUDIT_TIMEOUT, t,
-                               "runs past the check timeout"))
+  if (t >= 0 &&
+      au_add_finding(f, VF_AUDIT_TIMEOUT, t, "runs past the check timeout"))
     return -1;
   if (f->imp && au_add_finding(f, VF_AUDIT_FOREIGN_IMPORT, f->imp_probe,
                                "%s (the sandbox does not have it)", f->imp))
     return -1;
   if (static_imports(f, x))
     return -1;
-  if (f->err && au_add_finding(f, VF_AUDIT_RAISES, f->err_probe, "%s",
-                               f->err))
+  if (f->err && au_add_finding(f, VF_AUDIT_RAISES, f->err_probe, "%s", f->err))
     return -1;
   return 0;
 }
@@ -93,13 +93,18 @@ static int error_findings(const au_row *r, au_fn *f, const au_exec *x) {
 
 static const char *gaming_why(au_pclass c) {
   switch (c) {
-  case AU_P_EMPTY: return "passes the empty response";
-  case AU_P_BLANK: return "passes a response of whitespace only";
-  case AU_P_PROMPT: return "passes the prompt echoed back";
-  case AU_P_CONSTRAINT: return "passes the constraint text echoed back";
-  default: return "passes a response whose only content is inside "
-                  "<think> (a trainer that does not strip reasoning "
-                  "rewards it)";
+  case AU_P_EMPTY:
+    return "passes the empty response";
+  case AU_P_BLANK:
+    return "passes a response of whitespace only";
+  case AU_P_PROMPT:
+    return "passes the prompt echoed back";
+  case AU_P_CONSTRAINT:
+    return "passes the constraint text echoed back";
+  default:
+    return "passes a response whose only content is inside "
+           "<think> (a trainer that does not strip reasoning "
+           "rewards it)";
   }
 }
 
@@ -198,7 +203,7 @@ static int tag_findings(au_fn *f) {
   return 0;
 }
 
-/* ---- contradictions -------------------------------------------------------- */
+/* ---- contradictions ------------------------------------------------------ */
 
 static bool any_pass(const au_row *r, const au_fn *f) {
   for (size_t p = 0; p < r->np; p++)
@@ -224,14 +229,24 @@ static bool candidates(const au_row *r, size_t a, size_t b) {
  * the most to say about the constraint. */
 static int rank(const au_probe *p, size_t k) {
   switch (p->cls) {
-  case AU_P_SATISFY: return p->owner == (int)k ? 9 : 7;
-  case AU_P_CONSTRAINT: return p->owner == (int)k ? 8 : 6;
-  case AU_P_SIZED: case AU_P_WIDE: return 5;
-  case AU_P_CORPUS: case AU_P_USER: return 5;
-  case AU_P_LONG: return 4;
-  case AU_P_PROMPT: return 3;
-  case AU_P_VIOLATE: return 2;
-  default: return p->len ? 1 : 0;
+  case AU_P_SATISFY:
+    return p->owner == (int)k ? 9 : 7;
+  case AU_P_CONSTRAINT:
+    return p->owner == (int)k ? 8 : 6;
+  case AU_P_SIZED:
+  case AU_P_WIDE:
+    return 5;
+  case AU_P_CORPUS:
+  case AU_P_USER:
+    return 5;
+  case AU_P_LONG:
+    return 4;
+  case AU_P_PROMPT:
+    return 3;
+  case AU_P_VIOLATE:
+    return 2;
+  default:
+    return p->len ? 1 : 0;
   }
 }
 
@@ -274,8 +289,8 @@ static int add_overlay(au_row *r, size_t a, size_t b, int base, int top) {
   while (!rc && we < bl && (u[we] == '.' || u[we] == '\n' || u[we] == ' '))
     we++;
   rc = rc || vf_buf_append(&o, t, tl) ||
-       (we < bl && (vf_buf_append(&o, "\n\n", 2) ||
-                    vf_buf_append(&o, u + we, bl - we))) ||
+       (we < bl &&
+        (vf_buf_append(&o, "\n\n", 2) || vf_buf_append(&o, u + we, bl - we))) ||
        vf_buf_putc(&o, '\0');
   free(t);
   free(u);
@@ -347,7 +362,7 @@ static int contradictions(au_row *r) {
   return 0;
 }
 
-/* ---- the row ---------------------------------------------------------------- */
+/* ---- the row ------------------------------------------------------------- */
 
 int au_find_row(au_row *r, const au_exec *x) {
   if (r->it.err.code)

@@ -33,15 +33,15 @@ static vf_status load(const char *path, char **out, vf_error *err) {
   }
   if (!strstr(b.data, "{prompt}") || !strstr(b.data, "{constraint}")) {
     vf_buf_free(&b);
-    return vf_set_error(err, VF_EDATA,
-                        "%s: needs {prompt} and {constraint}", path);
+    return vf_set_error(err, VF_EDATA, "%s: needs {prompt} and {constraint}",
+                        path);
   }
   *out = b.data;
   return VF_OK;
 }
 
-vf_status au_gen_init(au_gen *g, const char *data_dir, au_gen_fn fn,
-                      void *ud, int concurrency, vf_error *err) {
+vf_status au_gen_init(au_gen *g, const char *data_dir, au_gen_fn fn, void *ud,
+                      int concurrency, vf_error *err) {
   memset(g, 0, sizeof *g);
   g->fn = fn;
   g->ud = ud;

@@ -31,12 +31,11 @@ static json_t *summary(const vf_audit_stats *s) {
   json_t *a = json_array();
   for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
     bool secs = !strcmp(f[i].id, "sum-seconds");
-    json_array_append_new(
-        a, json_pack("{s:s, s:s, s:o, s:s}", "id", f[i].id, "label",
-                     f[i].label,
-                     "value", secs ? json_real(f[i].v)
-                                   : json_integer((json_int_t)f[i].v),
-                     "format", secs ? "num" : "int"));
+    json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:s}", "id", f[i].id,
+                                       "label", f[i].label, "value",
+                                       secs ? json_real(f[i].v)
+                                            : json_integer((json_int_t)f[i].v),
+                                       "format", secs ? "num" : "int"));
   }
   return a;
 }
@@ -60,8 +59,7 @@ static json_t *charts(void) {
 }
 
 static json_t *column(const char *key, const char *label, const char *type) {
-  return json_pack("{s:s, s:s, s:s}", "key", key, "label", label, "type",
-                   type);
+  return json_pack("{s:s, s:s, s:s}", "key", key, "label", label, "type", type);
 }
 
 static json_t *table(json_t *records) {
@@ -77,21 +75,20 @@ static json_t *table(json_t *records) {
   json_object_set_new(f, "item", json_string("kind"));
   json_array_append_new(cols, f);
   json_t *recs = column("findings", "findings", "records");
-  json_object_set_new(recs, "fields",
-                      json_pack("[s, s, s, s]", "kind", "probe", "detail",
-                                "witness"));
+  json_object_set_new(
+      recs, "fields",
+      json_pack("[s, s, s, s]", "kind", "probe", "detail", "witness"));
   json_array_append_new(det, recs);
   json_array_append_new(det, column("source", "function", "code"));
   json_array_append_new(det, column("error", "error", "text"));
-  return json_pack("{s:o, s:O, s:o, s:s, s:b, s:i}", "columns", cols,
-                   "rows", records, "details", det, "flag", "findings",
-                   "flag_only", 1, "page_size", 100);
+  return json_pack("{s:o, s:O, s:o, s:s, s:b, s:i}", "columns", cols, "rows",
+                   records, "details", det, "flag", "findings", "flag_only", 1,
+                   "page_size", 100);
 }
 
-vf_status au_page_write(const vf_ctx *ctx, const char *path,
-                        const char *input, json_t *records,
-                        const vf_audit_stats *st, const char *probe_note,
-                        vf_error *err) {
+vf_status au_page_write(const vf_ctx *ctx, const char *path, const char *input,
+                        json_t *records, const vf_audit_stats *st,
+                        const char *probe_note, vf_error *err) {
   char title[600];
   snprintf(title, sizeof title, "verif audit: %s", input);
   json_t *doc = json_pack(

@@ -22,11 +22,11 @@ bool au_probe_gaming(au_pclass c) {
 
 bool au_probe_real(au_pclass c) {
   return c == AU_P_LONG || c == AU_P_PLAIN || c == AU_P_SIZED ||
-         c == AU_P_WIDE ||
-         c == AU_P_CORPUS || c == AU_P_USER || c == AU_P_SATISFY;
+         c == AU_P_WIDE || c == AU_P_CORPUS || c == AU_P_USER ||
+         c == AU_P_SATISFY;
 }
 
-/* ---- plain text ----------------------------------------------------------- */
+/* ---- plain text ---------------------------------------------------------- */
 
 /* Sentences end at a full stop, '!', '?' or a line break; at a comma,
  * colon, quote or bracket once they hold PLAIN_SOFT words; and after
@@ -95,13 +95,13 @@ char *au_plainify(const char *text, size_t len, size_t *out_len,
 
 void au_probe_name(const au_probe *p, char *out, size_t n) {
   static const char *const names[] = {
-      [AU_P_EMPTY] = "empty",         [AU_P_BLANK] = "whitespace",
-      [AU_P_LONG] = "long",           [AU_P_PLAIN] = "plain_long",
-      [AU_P_SIZED] = "sized",         [AU_P_WIDE] = "wide",
-      [AU_P_PROMPT] = "prompt_echo",  [AU_P_CONSTRAINT] = "constraint_echo",
-      [AU_P_THINK] = "think_only",    [AU_P_CORPUS] = "corpus",
-      [AU_P_USER] = "probes",         [AU_P_SATISFY] = "satisfy",
-      [AU_P_VIOLATE] = "violate",     [AU_P_JOINT] = "joint"};
+      [AU_P_EMPTY] = "empty",        [AU_P_BLANK] = "whitespace",
+      [AU_P_LONG] = "long",          [AU_P_PLAIN] = "plain_long",
+      [AU_P_SIZED] = "sized",        [AU_P_WIDE] = "wide",
+      [AU_P_PROMPT] = "prompt_echo", [AU_P_CONSTRAINT] = "constraint_echo",
+      [AU_P_THINK] = "think_only",   [AU_P_CORPUS] = "corpus",
+      [AU_P_USER] = "probes",        [AU_P_SATISFY] = "satisfy",
+      [AU_P_VIOLATE] = "violate",    [AU_P_JOINT] = "joint"};
   const char *base = names[p->cls];
   if (p->cls == AU_P_JOINT)
     snprintf(out, n, "%s[%d+%d]", base, p->owner, p->owner2);
@@ -256,8 +256,8 @@ static size_t sized_counts(const au_row *r, size_t *nums, size_t cap) {
       continue;
     size_t v[2] = {0, 0}, m = 0;
     for (const char *p = r->ktext[k]; *p && m < 2; p++) {
-      if (*p < '0' || *p > '9' || (p > r->ktext[k] && p[-1] >= '0' &&
-                                   p[-1] <= '9'))
+      if (*p < '0' || *p > '9' ||
+          (p > r->ktext[k] && p[-1] >= '0' && p[-1] <= '9'))
         continue;
       size_t x = (size_t)strtoul(p, NULL, 10);
       if (x >= 1 && x <= 5000)
@@ -320,13 +320,12 @@ static int add_wide(au_row *r, const au_corpus *c, size_t n) {
 int au_row_probes(au_row *r, const au_corpus *c, int max, int reserve) {
   size_t limit = max > reserve + 8 ? (size_t)(max - reserve) : 8;
   if (au_row_add_probe(r, AU_P_EMPTY, -1, -1, "", 0, NULL) ||
-      au_row_add_probe(r, AU_P_BLANK, -1, -1, blank_text,
-                       sizeof blank_text - 1, NULL) ||
-      au_row_add_probe(r, AU_P_LONG, -1, -1, c->longtext, c->longlen,
+      au_row_add_probe(r, AU_P_BLANK, -1, -1, blank_text, sizeof blank_text - 1,
                        NULL) ||
+      au_row_add_probe(r, AU_P_LONG, -1, -1, c->longtext, c->longlen, NULL) ||
       au_row_add_probe(r, AU_P_PLAIN, -1, -1, c->plain, c->plainlen, NULL) ||
-      au_row_add_probe(r, AU_P_PROMPT, -1, -1, r->it.prompt,
-                       r->it.prompt_len, NULL) ||
+      au_row_add_probe(r, AU_P_PROMPT, -1, -1, r->it.prompt, r->it.prompt_len,
+                       NULL) ||
       add_think(r) || add_echoes(r, limit > 14 ? limit - 14 : 0))
     return -1;
   size_t nums[4], nn = sized_counts(r, nums, limit > 14 ? 4 : 2);
@@ -339,8 +338,8 @@ int au_row_probes(au_row *r, const au_corpus *c, int max, int reserve) {
     want = 64;
   size_t got = sample(0x5eed0000ull + r->line, c->n, want, idx);
   for (size_t i = 0; i < got; i++)
-    if (au_row_add_probe(r, c->user ? AU_P_USER : AU_P_CORPUS, (int)idx[i],
-                         -1, c->text[idx[i]], c->len[idx[i]], NULL))
+    if (au_row_add_probe(r, c->user ? AU_P_USER : AU_P_CORPUS, (int)idx[i], -1,
+                         c->text[idx[i]], c->len[idx[i]], NULL))
       return -1;
   r->nphase1 = r->np;
   return 0;

@@ -53,9 +53,9 @@ static size_t utf8_prefix(const char *s, size_t n, size_t max) {
 }
 
 static const char *kind_of(const vf_constraint *c) {
-  return c->kind == VF_CK_NATIVE ? "native"
+  return c->kind == VF_CK_NATIVE   ? "native"
          : c->kind == VF_CK_PYTHON ? "rule"
-                                    : "llm";
+                                   : "llm";
 }
 
 static json_t *finding_json(const au_row *r, const au_finding *f, bool full) {
@@ -64,13 +64,13 @@ static json_t *finding_json(const au_row *r, const au_finding *f, bool full) {
   if (f->probe >= 0)
     au_probe_name(&r->p[f->probe], name, sizeof name);
   json_object_set_new(o, "kind", json_string(vf_audit_kind_name(f->kind)));
-  json_object_set_new(o, "probe", f->probe >= 0 ? json_string(name)
-                                                : json_null());
+  json_object_set_new(o, "probe",
+                      f->probe >= 0 ? json_string(name) : json_null());
   json_object_set_new(o, "detail", json_string(f->detail));
   if (f->probe >= 0) {
     const au_probe *p = &r->p[f->probe];
-    size_t n = utf8_prefix(p->text, p->len, full ? WITNESS_FULL
-                                                 : WITNESS_SHORT);
+    size_t n =
+        utf8_prefix(p->text, p->len, full ? WITNESS_FULL : WITNESS_SHORT);
     json_object_set_new(o, "witness", json_stringn(p->text, n));
     json_object_set_new(o, "witness_bytes", json_integer((json_int_t)p->len));
   }
@@ -169,8 +169,8 @@ static int retag(json_t *checkers, json_t *functions, size_t i) {
                              "    return llm_score(instruction, response, ";
   vf_buf c = {0}, f = {0};
   int rc = vf_buf_printf(&c, "[llm] %s", text) ||
-           vf_buf_append(&f, head, sizeof head - 1) ||
-           py_literal(&f, text) || vf_buf_append(&f, ")", 1);
+           vf_buf_append(&f, head, sizeof head - 1) || py_literal(&f, text) ||
+           vf_buf_append(&f, ")", 1);
   if (!rc)
     rc = json_array_set_new(checkers, i, json_stringn(c.data, c.len)) ||
          json_array_set_new(functions, i, json_stringn(f.data, f.len));
@@ -215,17 +215,15 @@ char *au_filter_row(const au_row *r, vf_audit_policy policy, unsigned kinds,
     ka = "instruction_id_list";
     kb = "kwargs";
   }
-  int rc = doc && holder
-               ? rewrite(r, json_object_get(holder, ka),
-                         json_object_get(holder, kb), ka[0] == 'c', policy,
-                         kinds)
-               : -1;
+  int rc = doc && holder ? rewrite(r, json_object_get(holder, ka),
+                                   json_object_get(holder, kb), ka[0] == 'c',
+                                   policy, kinds)
+                         : -1;
   char *out = NULL;
   if (rc > 0 && gt) {
     char *s = json_dumps(gt, JSON_ENSURE_ASCII);
     json_t *rm = json_object_get(doc, "reward_model");
-    rc = s && !json_object_set_new(rm, "ground_truth", json_string(s)) ? 1
-                                                                       : -1;
+    rc = s && !json_object_set_new(rm, "ground_truth", json_string(s)) ? 1 : -1;
     free(s);
   }
   if (rc > 0)

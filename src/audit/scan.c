@@ -33,8 +33,8 @@ static bool has_word(const char *s, size_t len, const char *word) {
 }
 
 bool au_scan_calls_llm(const char *code, size_t len) {
-  static const char *const words[] = {"llm_score", "llm_judge",
-                                      "llm_extract", "llm_call"};
+  static const char *const words[] = {"llm_score", "llm_judge", "llm_extract",
+                                      "llm_call"};
   for (size_t i = 0; i < sizeof words / sizeof *words; i++)
     if (has_word(code, len, words[i]))
       return true;
@@ -43,7 +43,7 @@ bool au_scan_calls_llm(const char *code, size_t len) {
 
 bool au_scan_reads_first_arg(const char *code, size_t len) {
   static const char def[] = "def check_following";
-  static const char *const reflective[] = {"locals", "vars", "inspect",
+  static const char *const reflective[] = {"locals",    "vars", "inspect",
                                            "_getframe", "eval", "exec"};
   const char *end = code + len;
   const char *d = memmem(code, len, def, sizeof def - 1);

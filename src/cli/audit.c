@@ -100,8 +100,7 @@ static int parse_kinds(const char *v, unsigned *out) {
            strcmp(t, vf_audit_kind_name((vf_audit_kind)k)))
       k++;
     if (k == VF_AUDIT_KIND_COUNT) {
-      fprintf(stderr, "verif audit: --filter-kinds: unknown finding '%s'\n",
-              t);
+      fprintf(stderr, "verif audit: --filter-kinds: unknown finding '%s'\n", t);
       rc = -1;
     }
     *out |= 1u << k;
@@ -169,10 +168,10 @@ static int own_opt(opts *o, int argc, char **argv, int *i) {
 
 /* The shared options audit does not take. */
 static bool not_for_audit(const char *a) {
-  static const char *const no[] = {"--combine", "--keep-reasoning", "--jobs",
-                                   "--judge-template", "--judge-template-file",
-                                   "--judge-cache", "--on-judge-error",
-                                   "--judge-retries"};
+  static const char *const no[] = {
+      "--combine",        "--keep-reasoning",      "--jobs",
+      "--judge-template", "--judge-template-file", "--judge-cache",
+      "--on-judge-error", "--judge-retries"};
   for (size_t k = 0; k < sizeof no / sizeof *no; k++)
     if (!strncmp(a, no[k], strlen(no[k])) &&
         (a[strlen(no[k])] == '\0' || a[strlen(no[k])] == '='))
@@ -192,8 +191,9 @@ static int parse(opts *o, int argc, char **argv) {
     if (r < 0)
       return -1;
     if (r == 0) {
-      fprintf(stderr, "verif audit: unknown option '%s' (verif audit "
-                      "--help)\n",
+      fprintf(stderr,
+              "verif audit: unknown option '%s' (verif audit "
+              "--help)\n",
               argv[i]);
       return -1;
     }

@@ -2,11 +2,13 @@
  * eval.c: `verif eval ifeval` and `verif eval ifbench`: drop-ins for
  * google-research's instruction_following_eval/evaluation_main and for
  * allenai/IFBench's run_eval.py (same flags, same output files, same report
- * on stdout), plus --jobs and --skip-missing.
+ * on stdout), plus --jobs, --skip-missing, and an HTML report of one run or
+ * two side by side (--html, --compare).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -14,6 +16,7 @@ static const char usage[] =
     "usage: verif eval ifeval|ifbench --input_data F --input_response_data F\n"
     "                                 --output_dir D [--jobs N] "
     "[--skip-missing]\n"
+    "                                 [--html F [--compare R]]\n"
     "       verif eval ifeval|ifbench --help\n";
 
 static const char common[] =
@@ -22,7 +25,16 @@ static const char common[] =
     "  --output_dir D           where the two result files go (created)\n"
     "  --jobs N                 threads (default: all cores)\n"
     "  --skip-missing           evaluate the prompts that have a response and\n"
-    "                           say how many were skipped (default: error)\n\n"
+    "                           say how many were skipped (default: error)\n"
+    "  --html F                 also write a self-contained HTML report:\n"
+    "                           accuracy per category and per instruction,\n"
+    "                           strict and loose, as charts and a table\n"
+    "  --compare R              a second run shown beside the first: R is a\n"
+    "                           responses file (evaluated into D/compare/) or\n"
+    "                           the output directory of an earlier run; its\n"
+    "                           report follows the first one on stdout\n"
+    "  --label A, --compare-label B  the runs' names in the page (default:\n"
+    "                           the file names)\n\n"
     "Flags may be written --flag=value or --flag value.\n";
 
 static const char errors[] =
@@ -106,9 +118,72 @@ static int parse_jobs(const char *jobs, vf_eval_opts *o) {
   return 0;
 }
 
+/* --html and --compare: the page and the second run. */
+typedef struct html_opts {
+  const char *html, *compare, *label, *compare_label;
+} html_opts;
+
+static int html_opt(html_opts *h, int argc, char **argv, int *i) {
+  const char *const names[] = {"--html", "--compare", "--label",
+                               "--compare-label"};
+  const char **dst[] = {&h->html, &h->compare, &h->label, &h->compare_label};
+  for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+    int r = cli_opt(argc, argv, i, names[k], dst[k]);
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
+/* "dir/gpt4.jsonl" -> "gpt4.jsonl" (a directory's own name for dirs). */
+static const char *base_name(const char *path, char *buf, size_t n) {
+  snprintf(buf, n, "%s", path);
+  size_t len = strlen(buf);
+  while (len > 1 && buf[len - 1] == '/')
+    buf[--len] = '\0';
+  const char *slash = strrchr(buf, '/');
+  return slash && slash[1] ? slash + 1 : buf;
+}
+
+/* Evaluates the second run (unless R is an earlier run's directory) and
+ * writes the page; 0 or -1 (after saying why). */
+static int write_html(const vf_ctx *ctx, const struct bench *b,
+                      const vf_eval_opts *o, const html_opts *h) {
+  char la[256], lb[256], dir[1100];
+  vf_eval_run runs[2] = {
+      {h->label ? h->label : base_name(o->input_response_data, la, sizeof la),
+       o->output_dir},
+      {NULL, NULL}};
+  vf_error err = {0};
+  struct stat sb;
+  if (h->compare) {
+    runs[1].label = h->compare_label ? h->compare_label
+                                     : base_name(h->compare, lb, sizeof lb);
+    runs[1].dir = h->compare;
+    if (stat(h->compare, &sb) || !S_ISDIR(sb.st_mode)) {
+      vf_eval_opts second = *o;
+      snprintf(dir, sizeof dir, "%s/compare", o->output_dir);
+      second.input_response_data = h->compare;
+      second.output_dir = dir;
+      runs[1].dir = dir;
+      if (o->report)
+        fprintf(o->report, "\n== %s\n", runs[1].label);
+      if (b->run(ctx, &second, NULL, &err)) {
+        cli_error(&err);
+        return -1;
+      }
+    }
+  }
+  if (vf_eval_html(ctx, h->html, runs, h->compare ? 2 : 1, &err)) {
+    cli_error(&err);
+    return -1;
+  }
+  return 0;
+}
+
 /* The flags after the benchmark's name: 0, 1 (--help printed), -1. */
 static int parse_flags(int argc, char **argv, const struct bench *b,
-                       vf_eval_opts *o) {
+                       vf_eval_opts *o, html_opts *h) {
   for (int i = 2; i < argc; i++) {
     const char *jobs = NULL;
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -119,7 +194,9 @@ static int parse_flags(int argc, char **argv, const struct bench *b,
       o->skip_missing = 1;
       continue;
     }
-    int r = cli_opt(argc, argv, &i, "--input_data", &o->input_data);
+    int r = html_opt(h, argc, argv, &i);
+    if (r == 0)
+      r = cli_opt(argc, argv, &i, "--input_data", &o->input_data);
     if (r == 0)
       r = cli_opt(argc, argv, &i, "--input_response_data",
                   &o->input_response_data);
@@ -150,12 +227,17 @@ int cmd_eval(int argc, char **argv) {
                     "ifbench)\n", argv[1]);
     return EXIT_ERROR;
   }
-  int r = parse_flags(argc, argv, b, &o);
+  html_opts h = {0};
+  int r = parse_flags(argc, argv, b, &o, &h);
   if (r)
     return r > 0 ? EXIT_PASS : EXIT_ERROR;
   if (!o.input_data || !o.input_response_data || !o.output_dir) {
     fprintf(stderr, "verif eval: --input_data, --input_response_data and "
                     "--output_dir are required\n");
+    return EXIT_ERROR;
+  }
+  if (h.compare && !h.html) {
+    fprintf(stderr, "verif eval: --compare needs --html\n");
     return EXIT_ERROR;
   }
   vf_ctx *ctx = cli_ctx();
@@ -165,6 +247,8 @@ int cmd_eval(int argc, char **argv) {
   vf_status st = b->run(ctx, &o, NULL, &err);
   if (st)
     cli_error(&err);
+  else if (h.html && write_html(ctx, b, &o, &h))
+    st = VF_EIO;
   vf_ctx_free(ctx);
   return st ? EXIT_ERROR : EXIT_PASS;
 }

@@ -83,8 +83,8 @@ static int write_page(FILE *f, const json_t *doc, const vf_buf *css,
                  "report-data element of its source.</p></noscript></main>\n"
                  "<script type=\"application/json\" id=\"report-data\">",
                  f) < 0 ||
-           put_json(f, data) ||
-           fputs("</script>\n<script>\n", f) < 0 || fputs(js->data, f) < 0 ||
+           put_json(f, data) || fputs("</script>\n<script>\n", f) < 0 ||
+           fputs(js->data, f) < 0 ||
            fputs("</script>\n</body>\n</html>\n", f) < 0;
   free(data);
   return rc ? -1 : 0;
