@@ -4,7 +4,8 @@
  * FAIL [[0]], SCORE=N [[N]], none [[1]]; faults 500, 429 (Retry-After: 1 the
  * first time a body is seen), HANG, BADJSON, NOCHOICES, RESET (drop the
  * connection), THINK (all reasoning), THINKPASS ([[0]] in reasoning, then
- * [[1]]), ECHOKEY (500 echoing Authorization), SHOWKEY ([[1]] + it);
+ * [[1]]), ECHOKEY (500 echoing Authorization), SHOWKEY ([[1]] + it), ECHO
+ * (the user message itself, for verif audit's written probes);
  * HOLD waits, before any other marker applies, until the gate is opened
  * (POST /gate/open; POST /gate/close closes it again; it starts closed), so
  * a test can keep a request in flight for exactly as long as it needs.
@@ -209,6 +210,8 @@ static enum MHD_Result scripted(server *s, struct MHD_Connection *conn,
     return send_text(conn, MHD_HTTP_OK, "{\"choices\": [{\"message\": ", NULL);
   if (has(p, "JUDGE:NOCHOICES"))
     return send_text(conn, MHD_HTTP_OK, "{\"choices\": []}", NULL);
+  if (has(p, "JUDGE:ECHO"))
+    return send_content(conn, p, model);
   if (has(p, "JUDGE:THINKPASS"))
     return send_content(conn, "<think>Maybe [[0]]? No.</think>[[1]]", model);
   if (has(p, "JUDGE:THINK"))
