@@ -390,7 +390,9 @@ typedef struct vf_audit_opts {
   int workers;            /* sandboxed Python workers; 0 = all cores */
   double check_timeout_s; /* per Python check; 0 = 1 s */
   size_t memory_mb;       /* per Python worker; 0 = 1024 */
-  size_t batch;           /* items read at a time; 0 = 512 */
+  size_t batch;           /* items read at a time; 0 = 256 */
+  vf_isolation isolation; /* VF_ISOLATION_ROW (default): each item's checks
+                             in a fresh process of their own */
   /* With a judge, each function also gets a response written to satisfy
    * it and one written to violate it (the prompts under data/audit/). */
   const char *judge_urls;

@@ -315,7 +315,8 @@ static vf_status start(au_run *a, vf_error *err) {
                         a->o.probes != NULL, err);
   vf_pool_opts po = {.workers = a->o.workers,
                      .check_timeout_s = a->o.check_timeout_s,
-                     .memory_mb = a->o.memory_mb};
+                     .memory_mb = a->o.memory_mb,
+                     .isolation = a->o.isolation};
   /* The sandbox's zygote is a fork: start it before the judge's thread. */
   if (!st)
     st = vf_pool_new(&po, &a->x.pool, err);

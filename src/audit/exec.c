@@ -3,8 +3,9 @@
  * functions run in the sandbox: each row's checks are laid out together
  * (its functions x probes x runs: twice as given, the second time only
  * for probes up to 4 KiB, and once more with `instruction` =
- * "instruction" where the code may read it), then handed
- * to the pool; native checkers run in process on threads.  The modules that
+ * "instruction" where the code may read it): one unit of the pool, so in
+ * the default row isolation a fresh process that runs nothing else; native
+ * checkers run in process on threads.  The modules that
  * import statements name are tried once each in the sandbox, so
  * findings.c can tell which ones it lacks.
  */
@@ -26,6 +27,8 @@ typedef struct plan {
   vf_pycheck *pc;
   ref *ref;
   size_t n, cap;
+  size_t *unit_len; /* the units: a row's checks, then the module probes */
+  size_t nunits, capunits, unit_start;
   char **mods; /* module names probed in this plan (owned) */
   char **modcode;
   size_t nmods, capmods;
@@ -56,6 +59,23 @@ static int plan_add(plan *pl, const vf_pycheck *c, ref r) {
   return 0;
 }
 
+/* Ends the unit begun at unit_start (nothing when it is empty). */
+static int plan_unit(plan *pl) {
+  if (pl->n == pl->unit_start)
+    return 0;
+  if (pl->nunits == pl->capunits) {
+    size_t cap = pl->capunits ? 2 * pl->capunits : 256;
+    size_t *u = realloc(pl->unit_len, cap * sizeof *u);
+    if (!u)
+      return -1;
+    pl->unit_len = u;
+    pl->capunits = cap;
+  }
+  pl->unit_len[pl->nunits++] = pl->n - pl->unit_start;
+  pl->unit_start = pl->n;
+  return 0;
+}
+
 static void plan_free(plan *pl) {
   for (size_t i = 0; i < pl->nmods; i++) {
     free(pl->mods[i]);
@@ -65,6 +85,7 @@ static void plan_free(plan *pl) {
   free(pl->modcode);
   free(pl->pc);
   free(pl->ref);
+  free(pl->unit_len);
   memset(pl, 0, sizeof *pl);
 }
 
@@ -119,10 +140,21 @@ static int plan_module(const au_exec *x, plan *pl, char *name) {
     return -1;
   }
   pl->mods[pl->nmods] = name;
-  pl->modcode[pl->nmods] = code.data;
-  vf_pycheck c = {
-      .code = code.data, .code_len = code.len, .prompt = "", .response = ""};
-  return plan_add(pl, &c, (ref){0, 0, (uint16_t)pl->nmods++, 3});
+  pl->modcode[pl->nmods++] = code.data;
+  return 0;
+}
+
+/* The module probes, verif's own code, as one unit after the rows. */
+static int plan_module_checks(plan *pl) {
+  for (size_t i = 0; i < pl->nmods; i++) {
+    vf_pycheck c = {.code = pl->modcode[i],
+                    .code_len = strlen(pl->modcode[i]),
+                    .prompt = "",
+                    .response = ""};
+    if (plan_add(pl, &c, (ref){0, 0, (uint16_t)i, 3}))
+      return -1;
+  }
+  return plan_unit(pl);
 }
 
 static int plan_imports(const au_exec *x, plan *pl, const vf_constraint *c) {
@@ -214,8 +246,10 @@ static int plan_phase1(const au_exec *x, plan *pl, au_row *rows, size_t n) {
           (f->audited && plan_fn(pl, r, (uint32_t)i, k, 0, r->nphase1, 3)))
         return -1;
     }
+    if (plan_unit(pl))
+      return -1;
   }
-  return 0;
+  return plan_module_checks(pl);
 }
 
 /* ---- results ------------------------------------------------------------- */
@@ -291,7 +325,8 @@ static vf_status run_plan(au_exec *x, plan *pl, au_row *rows, vf_error *err) {
   if (!pl->n)
     return VF_OK;
   double t0 = now_s();
-  vf_status st = vf_pool_run(x->pool, pl->pc, pl->n, err);
+  vf_status st = vf_pool_run_units(x->pool, pl->pc, pl->n, pl->unit_len,
+                                   pl->nunits, err);
   x->pool_seconds += now_s() - t0;
   x->checks += pl->n;
   if (!st && store_all(x, pl, rows))
@@ -371,6 +406,7 @@ vf_status au_exec_joint(au_exec *x, au_row *rows, size_t n, vf_error *err) {
         if (r->fn[ks[s]].c->kind == VF_CK_PYTHON)
           rc = plan_fn(&pl, r, (uint32_t)i, (size_t)ks[s], p, p + 1, 1);
     }
+    rc = rc || plan_unit(&pl);
   }
   vf_status st = rc ? vf_set_error(err, VF_ENOMEM, "out of memory")
                     : run_plan(x, &pl, rows, err);

@@ -71,7 +71,11 @@ static const char help[] =
     "  --format NAME         auto (default), verinstruct, verl or ifeval\n"
     "  --family NAME         checker family of instruction ids (default: the\n"
     "                        format's own; verif check --list lists them)\n"
-    "  --workers N           sandboxed Python workers (default: all cores)\n"
+    "  --workers N           sandboxed Python processes at once (default:\n"
+    "                        all cores)\n"
+    "  --isolation I         row (default): each item's checks run in a fresh\n"
+    "                        process of their own; shared: long-lived workers\n"
+    "                        (only for code you trust)\n"
     "  --check-timeout S     wall-clock limit per check (default: 1)\n"
     "  --batch N             items read at a time (default: 256)\n"
     "  --judge-url A,B       OpenAI-compatible base URLs, for the written\n"
@@ -206,6 +210,7 @@ static int parse(opts *o, int argc, char **argv) {
     return -1;
   o->a.format = o->eo.format;
   o->a.family = o->eo.family;
+  o->a.isolation = o->eo.isolation;
   o->a.workers = o->eo.workers;
   o->a.check_timeout_s = o->eo.check_timeout_s;
   o->a.judge_urls = o->eo.judge_urls;
