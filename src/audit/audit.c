@@ -300,7 +300,9 @@ static vf_status open_files(au_run *a, vf_error *err) {
   if (a->o.output && !a->out)
     return vf_set_error(err, VF_EIO, "cannot create %s: %s", a->o.output,
                         strerror(errno));
-  if (a->o.filter && !(a->filt = fopen(a->o.filter, "wb")))
+  if (a->o.filter)
+    a->filt = fopen(a->o.filter, "wb");
+  if (a->o.filter && !a->filt)
     return vf_set_error(err, VF_EIO, "cannot create %s: %s", a->o.filter,
                         strerror(errno));
   return VF_OK;

@@ -31,12 +31,14 @@ static uint64_t hash(const char *s, size_t n) {
 
 au_dup *au_dup_new(void) {
   au_dup *d = calloc(1, sizeof *d);
-  if (d && !(d->e = calloc(1024, sizeof *d->e))) {
+  entry *e = calloc(1024, sizeof *e);
+  if (!d || !e) {
     free(d);
+    free(e);
     return NULL;
   }
-  if (d)
-    d->cap = 1024;
+  d->e = e;
+  d->cap = 1024;
   return d;
 }
 
