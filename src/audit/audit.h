@@ -33,6 +33,7 @@ typedef enum au_pclass {
   AU_P_LONG,       /* a very long real text */
   AU_P_PLAIN,      /* the same, plain: short sentences, one per
                       paragraph, no punctuation but the full stops */
+  AU_P_TERSE,      /* its first 600 words in sentences of at most 4 */
   AU_P_SIZED,      /* the first owner words of the plain text (owner: a
                       number the item's constraints name) */
   AU_P_WIDE,       /* the plain text's words of at least owner chars */
@@ -49,16 +50,23 @@ typedef enum au_pclass {
 /* Gaming probes: a function that passes one rewards no real answer. */
 bool au_probe_gaming(au_pclass c);
 
-/* Real answers: texts a model could honestly write (corpus, long, plain,
- * sized, LLM-written satisfying ones). */
-bool au_probe_real(au_pclass c);
+/* Honest answers: texts a model could write in earnest (the corpus, the
+ * long text, its plain and sized forms, LLM-written satisfying ones; not
+ * the wide probe, a list of long words). */
+bool au_probe_honest(au_pclass c);
 
 /* text made plain: every character but letters, digits, '-' and '\''
  * dropped, sentences (ended by . ! ? or a line break, or by a comma,
- * colon, quote or bracket after 6 words) cut after at most 14 words, each
- * ending with '.', one per paragraph.  NULL on ENOMEM; *words receives the
- * word count. */
-char *au_plainify(const char *text, size_t len, size_t *out_len, size_t *words);
+ * colon, quote or bracket once they hold hard / 2 words) cut after at most
+ * hard words, each ending with '.', one per paragraph.  NULL on ENOMEM;
+ * *words receives the word count. */
+char *au_plainify(const char *text, size_t len, size_t hard, size_t *out_len,
+                  size_t *words);
+
+/* Words per sentence of the plain probe, and of the terse one. */
+#define AU_PLAIN_WORDS 14
+#define AU_TERSE_WORDS 4
+#define AU_TERSE_TEXT_WORDS 600
 
 typedef struct au_probe {
   au_pclass cls;
@@ -121,6 +129,8 @@ typedef struct au_corpus {
   char *plain; /* the plain probe (au_plainify of the long one) */
   size_t plainlen;
   size_t *word_end; /* plain[0..word_end[i]) holds i + 1 words */
+  char *terse;      /* the terse probe */
+  size_t terselen;
   size_t plainwords;
 } au_corpus;
 

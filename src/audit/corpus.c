@@ -82,7 +82,8 @@ static vf_status build_long(au_corpus *c, vf_error *err) {
 
 /* The plain version of the long probe and where each of its words ends. */
 static vf_status build_plain(au_corpus *c, vf_error *err) {
-  c->plain = au_plainify(c->longtext, c->longlen, &c->plainlen, &c->plainwords);
+  c->plain = au_plainify(c->longtext, c->longlen, AU_PLAIN_WORDS, &c->plainlen,
+                         &c->plainwords);
   c->word_end = c->plain ? malloc((c->plainwords + 1) * sizeof(size_t)) : NULL;
   if (!c->word_end)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
@@ -91,7 +92,11 @@ static vf_status build_plain(au_corpus *c, vf_error *err) {
          vf_py_split_next(c->plain, c->plainlen, &pos, &wb, &we))
     c->word_end[i++] = we;
   c->plainwords = i;
-  return VF_OK;
+  size_t cut = i > AU_TERSE_TEXT_WORDS ? c->word_end[AU_TERSE_TEXT_WORDS - 1]
+                                       : c->plainlen;
+  size_t words;
+  c->terse = au_plainify(c->plain, cut, AU_TERSE_WORDS, &c->terselen, &words);
+  return c->terse ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
 }
 
 vf_status au_corpus_load(au_corpus *c, const char *path, bool user,
@@ -138,6 +143,7 @@ void au_corpus_free(au_corpus *c) {
   free(c->len);
   free(c->longtext);
   free(c->plain);
+  free(c->terse);
   free(c->word_end);
   memset(c, 0, sizeof *c);
 }

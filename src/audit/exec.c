@@ -325,8 +325,8 @@ static vf_status run_plan(au_exec *x, plan *pl, au_row *rows, vf_error *err) {
   if (!pl->n)
     return VF_OK;
   double t0 = now_s();
-  vf_status st = vf_pool_run_units(x->pool, pl->pc, pl->n, pl->unit_len,
-                                   pl->nunits, err);
+  vf_status st =
+      vf_pool_run_units(x->pool, pl->pc, pl->n, pl->unit_len, pl->nunits, err);
   x->pool_seconds += now_s() - t0;
   x->checks += pl->n;
   if (!st && store_all(x, pl, rows))

@@ -119,17 +119,18 @@ static int gaming_pass(const au_row *r, const au_fn *f) {
   return -1;
 }
 
-/* Vacuous, never passes, or gameable: a gaming probe passes while most
- * real answers fail, so the cheapest way to the reward is to game it (a
- * function most real answers pass gives no such incentive). */
+/* Vacuous, never passes, or gameable: a gaming probe passes while no
+ * honest answer among the probes does, so gaming is the only way to the
+ * reward the probes found (a prohibition or an upper bound that an honest
+ * text also meets is not gameable, however often unrelated texts fail it). */
 static int pattern_findings(const au_row *r, au_fn *f) {
-  size_t n = r->nphase1, passed = 0, errors = 0, real = 0, real_pass = 0;
+  size_t n = r->nphase1, passed = 0, errors = 0, honest = 0, honest_pass = 0;
   for (size_t p = 0; p < n; p++) {
     passed += f->v1[p] == AU_PASS;
     errors += f->v1[p] == AU_ERROR || f->v1[p] == AU_TIMEOUT;
-    if (au_probe_real(r->p[p].cls)) {
-      real++;
-      real_pass += f->v1[p] == AU_PASS;
+    if (au_probe_honest(r->p[p].cls)) {
+      honest++;
+      honest_pass += f->v1[p] == AU_PASS;
     }
   }
   f->passed = passed;
@@ -143,11 +144,12 @@ static int pattern_findings(const au_row *r, au_fn *f) {
                        : au_add_finding(f, VF_AUDIT_NEVER_PASSES, -1,
                                         "passes none of %zu probes", n);
   int g = gaming_pass(r, f);
-  if (g < 0 || 2 * real_pass >= real)
+  if (g < 0 || honest_pass)
     return 0;
   return au_add_finding(f, VF_AUDIT_GAMEABLE, g,
-                        "%s, while it fails %zu of %zu real answers",
-                        gaming_why(r->p[g].cls), real - real_pass, real);
+                        "%s, and none of the %zu honest answers among the "
+                        "probes",
+                        gaming_why(r->p[g].cls), honest);
 }
 
 /* ---- disagreements ------------------------------------------------------- */
@@ -277,8 +279,10 @@ static int add_joint(au_row *r, size_t a, size_t b, int pa, int pb) {
  * as top has: the words of both, about as many as the longer one. */
 static int add_overlay(au_row *r, size_t a, size_t b, int base, int top) {
   size_t tl, tw, bl, bw, pos = 0, wb, we = 0;
-  char *t = au_plainify(r->p[top].text, r->p[top].len, &tl, &tw);
-  char *u = au_plainify(r->p[base].text, r->p[base].len, &bl, &bw);
+  char *t =
+      au_plainify(r->p[top].text, r->p[top].len, AU_PLAIN_WORDS, &tl, &tw);
+  char *u =
+      au_plainify(r->p[base].text, r->p[base].len, AU_PLAIN_WORDS, &bl, &bw);
   vf_buf o = {0};
   int rc = !t || !u;
   for (size_t i = 0; !rc && i < tw && vf_py_split_next(u, bl, &pos, &wb, &we);

@@ -20,24 +20,21 @@ bool au_probe_gaming(au_pclass c) {
          c == AU_P_CONSTRAINT || c == AU_P_THINK;
 }
 
-bool au_probe_real(au_pclass c) {
-  return c == AU_P_LONG || c == AU_P_PLAIN || c == AU_P_SIZED ||
-         c == AU_P_WIDE || c == AU_P_CORPUS || c == AU_P_USER ||
+bool au_probe_honest(au_pclass c) {
+  return c == AU_P_LONG || c == AU_P_PLAIN || c == AU_P_TERSE ||
+         c == AU_P_SIZED || c == AU_P_CORPUS || c == AU_P_USER ||
          c == AU_P_SATISFY;
 }
 
 /* ---- plain text ---------------------------------------------------------- */
 
 /* Sentences end at a full stop, '!', '?' or a line break; at a comma,
- * colon, quote or bracket once they hold PLAIN_SOFT words; and after
- * PLAIN_HARD words in any case (so a sentence never exceeds it, and a
- * quoted phrase is rarely cut). */
-#define PLAIN_SOFT 6
-#define PLAIN_HARD 14
-
+ * colon, quote or bracket once they hold half the limit; and at the limit
+ * in any case (so a sentence never exceeds it, and a quoted phrase is
+ * rarely cut). */
 typedef struct plain {
   vf_buf out;
-  size_t words, in_sentence;
+  size_t words, in_sentence, hard;
   int rc;
 } plain;
 
@@ -48,7 +45,7 @@ static void plain_stop(plain *p) {
 }
 
 static void plain_word(plain *p, const char *w, size_t n) {
-  if (p->in_sentence == PLAIN_HARD)
+  if (p->in_sentence == p->hard)
     plain_stop(p);
   if (p->in_sentence)
     p->rc |= vf_buf_putc(&p->out, ' ');
@@ -64,9 +61,9 @@ static bool word_byte(unsigned char c) {
          (c >= '0' && c <= '9') || c == '-' || c == '\'' || c >= 0x80;
 }
 
-char *au_plainify(const char *text, size_t len, size_t *out_len,
+char *au_plainify(const char *text, size_t len, size_t hard, size_t *out_len,
                   size_t *words) {
-  plain p = {{0}, 0, 0, 0};
+  plain p = {{0}, 0, 0, hard > 1 ? hard : 2, 0};
   for (size_t i = 0; i < len;) {
     unsigned char c = (unsigned char)text[i];
     if (word_byte(c)) {
@@ -78,7 +75,7 @@ char *au_plainify(const char *text, size_t len, size_t *out_len,
       continue;
     }
     if (c == '.' || c == '!' || c == '?' || c == '\n' ||
-        (strchr(",;:\"()[]", c) && p.in_sentence >= PLAIN_SOFT))
+        (strchr(",;:\"()[]", c) && 2 * p.in_sentence >= p.hard))
       plain_stop(&p);
     i++;
   }
@@ -94,14 +91,21 @@ char *au_plainify(const char *text, size_t len, size_t *out_len,
 }
 
 void au_probe_name(const au_probe *p, char *out, size_t n) {
-  static const char *const names[] = {
-      [AU_P_EMPTY] = "empty",        [AU_P_BLANK] = "whitespace",
-      [AU_P_LONG] = "long",          [AU_P_PLAIN] = "plain_long",
-      [AU_P_SIZED] = "sized",        [AU_P_WIDE] = "wide",
-      [AU_P_PROMPT] = "prompt_echo", [AU_P_CONSTRAINT] = "constraint_echo",
-      [AU_P_THINK] = "think_only",   [AU_P_CORPUS] = "corpus",
-      [AU_P_USER] = "probes",        [AU_P_SATISFY] = "satisfy",
-      [AU_P_VIOLATE] = "violate",    [AU_P_JOINT] = "joint"};
+  static const char *const names[] = {[AU_P_EMPTY] = "empty",
+                                      [AU_P_BLANK] = "whitespace",
+                                      [AU_P_LONG] = "long",
+                                      [AU_P_PLAIN] = "plain_long",
+                                      [AU_P_TERSE] = "terse",
+                                      [AU_P_SIZED] = "sized",
+                                      [AU_P_WIDE] = "wide",
+                                      [AU_P_PROMPT] = "prompt_echo",
+                                      [AU_P_CONSTRAINT] = "constraint_echo",
+                                      [AU_P_THINK] = "think_only",
+                                      [AU_P_CORPUS] = "corpus",
+                                      [AU_P_USER] = "probes",
+                                      [AU_P_SATISFY] = "satisfy",
+                                      [AU_P_VIOLATE] = "violate",
+                                      [AU_P_JOINT] = "joint"};
   const char *base = names[p->cls];
   if (p->cls == AU_P_JOINT)
     snprintf(out, n, "%s[%d+%d]", base, p->owner, p->owner2);
@@ -310,7 +314,9 @@ static int add_wide(au_row *r, const au_corpus *c, size_t n) {
     kept++;
   }
   size_t len, words;
-  char *t = !rc && kept ? au_plainify(b.data, b.len, &len, &words) : NULL;
+  char *t = !rc && kept
+                ? au_plainify(b.data, b.len, AU_PLAIN_WORDS, &len, &words)
+                : NULL;
   vf_buf_free(&b);
   if (!t)
     return rc || kept ? -1 : 0;
@@ -324,9 +330,10 @@ int au_row_probes(au_row *r, const au_corpus *c, int max, int reserve) {
                        NULL) ||
       au_row_add_probe(r, AU_P_LONG, -1, -1, c->longtext, c->longlen, NULL) ||
       au_row_add_probe(r, AU_P_PLAIN, -1, -1, c->plain, c->plainlen, NULL) ||
+      au_row_add_probe(r, AU_P_TERSE, -1, -1, c->terse, c->terselen, NULL) ||
       au_row_add_probe(r, AU_P_PROMPT, -1, -1, r->it.prompt, r->it.prompt_len,
                        NULL) ||
-      add_think(r) || add_echoes(r, limit > 14 ? limit - 14 : 0))
+      add_think(r) || add_echoes(r, limit > 15 ? limit - 15 : 0))
     return -1;
   size_t nums[4], nn = sized_counts(r, nums, limit > 14 ? 4 : 2);
   for (size_t i = 0; i < nn; i++)

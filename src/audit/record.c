@@ -2,8 +2,9 @@
  * record.c: what the audit writes per constraint and per item.  The JSONL
  * record of a constraint ({line, id, index, checker, category, kind,
  * audited, probes, passed, pass_rate, findings: [{kind, probe, detail,
- * witness, witness_bytes}], error}; the page's copy also carries the
- * function's source and longer witnesses), and the --filter rewrite of an
+ * witness, witness_bytes}], passed_probes, error}; the page's copy also
+ * carries the function's source and longer witnesses), and the --filter
+ * rewrite of an
  * item: flagged [rule] checkers dropped, or retagged [llm] with the
  * judge-calling function VerInstruct uses for [llm] checkers (IFEval ids
  * have no [llm] form and are dropped under either policy).
@@ -94,6 +95,19 @@ static json_t *source_json(const au_row *r, size_t k) {
   return v;
 }
 
+/* The names of the phase-one probes run 1 passed. */
+static json_t *passed_probes(const au_row *r, const au_fn *f) {
+  json_t *a = json_array();
+  for (size_t p = 0; f->audited && p < r->nphase1; p++) {
+    char name[64];
+    if (f->v1[p] != AU_PASS)
+      continue;
+    au_probe_name(&r->p[p], name, sizeof name);
+    json_array_append_new(a, json_string(name));
+  }
+  return a;
+}
+
 static json_t *base(const au_row *r) {
   json_t *o = json_object();
   json_object_set_new(o, "line", json_integer((json_int_t)r->line));
@@ -118,6 +132,7 @@ json_t *au_record(const au_row *r, size_t k, bool full) {
   for (size_t i = 0; i < f->nf; i++)
     json_array_append_new(fs, finding_json(r, &f->f[i], full));
   json_object_set_new(o, "findings", fs);
+  json_object_set_new(o, "passed_probes", passed_probes(r, f));
   if (full)
     json_object_set_new(o, "source", source_json(r, k));
   json_object_set_new(o, "error", json_null());

@@ -227,7 +227,7 @@ static void test_plainify(void) {
                   "seven eight nine ten eleven twelve thirteen fourteen "
                   "fifteen sixteen. Don't -- stop?";
   size_t len, words;
-  char *p = au_plainify(t, strlen(t), &len, &words);
+  char *p = au_plainify(t, strlen(t), 14, &len, &words);
   CHECK(p != NULL);
   if (!p)
     return;
