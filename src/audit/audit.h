@@ -229,8 +229,9 @@ void au_exec_free(au_exec *x);
 
 /* ---- findings (findings.c) ----------------------------------------------- */
 
-/* Joint probes per candidate pair: a then b, and the two overlays. */
-#define AU_JOINT_PER_PAIR 3
+/* Joint probes per candidate pair: a then b as they are and made terse,
+ * and two overlays (findings.c). */
+#define AU_JOINT_PER_PAIR 4
 
 /* Adds the joint probes for the row's constraint pairs that no probe passes
  * together (each function gets at most budget of them).  0 or -1. */

@@ -6,9 +6,11 @@
  * (AutoIF's cross-validation) and the tag.  Per item: pairs of constraints
  * that no probe passes together, after joint probes were tried (a passing
  * probe of one followed by a passing probe of the other, and the two
- * overlaid: the words of one made plain, then the other's plain words
- * after as many, both ways round); a pair left without joint probes by
- * the budget is not flagged.
+ * in short plain sentences, and overlaid: the second's words made plain,
+ * then the first one's plain words after as many, in sentences of at most
+ * 14 words; and the first's in short sentences over the second's, as long
+ * as the second); a pair left without joint probes by the budget is not
+ * flagged.
  * A finding implied by another is not repeated: a vacuous function is not
  * also gameable, and one that raises on every probe does not also "never
  * pass".
@@ -242,6 +244,8 @@ static int rank(const au_probe *p, size_t k) {
   case AU_P_USER:
     return 5;
   case AU_P_LONG:
+  case AU_P_PLAIN:
+  case AU_P_TERSE:
     return 4;
   case AU_P_PROMPT:
     return 3;
@@ -275,24 +279,48 @@ static int add_joint(au_row *r, size_t a, size_t b, int pa, int pb) {
                           t.data);
 }
 
-/* Probe top made plain, then probe base made plain without as many words
- * as top has: the words of both, about as many as the longer one. */
-static int add_overlay(au_row *r, size_t a, size_t b, int base, int top) {
-  size_t tl, tw, bl, bw, pos = 0, wb, we = 0;
-  char *t =
-      au_plainify(r->p[top].text, r->p[top].len, AU_PLAIN_WORDS, &tl, &tw);
-  char *u =
-      au_plainify(r->p[base].text, r->p[base].len, AU_PLAIN_WORDS, &bl, &bw);
+/* Probe pa followed by probe pb, made plain (hard words per sentence at
+ * most): the words of both. */
+static int add_plain_joint(au_row *r, size_t a, size_t b, int pa, int pb,
+                           size_t hard) {
+  vf_buf t = {0};
+  size_t len, words;
+  if (vf_buf_append(&t, r->p[pa].text, r->p[pa].len) ||
+      vf_buf_append(&t, "\n\n", 2) ||
+      vf_buf_append(&t, r->p[pb].text, r->p[pb].len)) {
+    vf_buf_free(&t);
+    return -1;
+  }
+  char *p = au_plainify(t.data ? t.data : "", t.len, hard, &len, &words);
+  vf_buf_free(&t);
+  return p ? au_row_add_probe(r, AU_P_JOINT, (int)a, (int)b, p, len, p) : -1;
+}
+
+/* Probe top made plain (hard words per sentence at most), then probe base
+ * made plain without as many words as top has: about as many words as the
+ * longer of the two, or with keep_base, as many as base (top cut to fit). */
+static int add_overlay(au_row *r, size_t a, size_t b, int base, int top,
+                       size_t hard, bool keep_base) {
+  size_t tl, tw, bl, bw, pos = 0, wb, we = 0, skipped = 0;
+  char *t = au_plainify(r->p[top].text, r->p[top].len, hard, &tl, &tw);
+  char *u = au_plainify(r->p[base].text, r->p[base].len, hard, &bl, &bw);
   vf_buf o = {0};
   int rc = !t || !u;
-  for (size_t i = 0; !rc && i < tw && vf_py_split_next(u, bl, &pos, &wb, &we);
-       i++)
-    ;
+  if (!rc && keep_base && tw > bw) {
+    while (skipped < bw && vf_py_split_next(t, tl, &pos, &wb, &we))
+      skipped++;
+    tl = bw ? we : 0;
+    pos = 0;
+  }
+  skipped = 0;
+  while (!rc && skipped < tw && vf_py_split_next(u, bl, &pos, &wb, &we))
+    skipped++;
   if (!rc && tw >= bw)
     we = bl;
   while (!rc && we < bl && (u[we] == '.' || u[we] == '\n' || u[we] == ' '))
     we++;
   rc = rc || vf_buf_append(&o, t, tl) ||
+       (tl && t[tl - 1] != '.' && vf_buf_putc(&o, '.')) ||
        (we < bl &&
         (vf_buf_append(&o, "\n\n", 2) || vf_buf_append(&o, u + we, bl - we))) ||
        vf_buf_putc(&o, '\0');
@@ -333,8 +361,10 @@ int au_find_joint_candidates(au_row *r, int budget) {
           used[b] + AU_JOINT_PER_PAIR > budget || !candidates(r, a, b))
         continue;
       int pa = best_pass(r, a), pb = best_pass(r, b);
-      rc = add_joint(r, a, b, pa, pb) || add_overlay(r, a, b, pa, pb) ||
-           add_overlay(r, a, b, pb, pa);
+      rc = add_joint(r, a, b, pa, pb) ||
+           add_plain_joint(r, a, b, pa, pb, AU_TERSE_WORDS) ||
+           add_overlay(r, a, b, pa, pb, AU_PLAIN_WORDS, false) ||
+           add_overlay(r, a, b, pb, pa, AU_TERSE_WORDS, true);
       used[a] += AU_JOINT_PER_PAIR;
       used[b] += AU_JOINT_PER_PAIR;
     }
