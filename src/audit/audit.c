@@ -369,9 +369,10 @@ static void print_summary(const au_run *a, FILE *f);
 static void probe_note(const au_run *a, char *out, size_t n) {
   snprintf(out, n,
            "at most %d probes per function: empty, whitespace, a %zu-byte "
-           "text, the prompt and each constraint echoed, the task inside "
-           "<think> only, %s%s%s; two runs each, a third with `instruction` "
-           "= \"instruction\" where the code may read it",
+           "text with its plain, terse and sized forms, the prompt and each "
+           "constraint echoed, the task inside <think> only, %s%s%s; a "
+           "second run on 16 of them, a third with `instruction` = "
+           "\"instruction\" where the code may read it",
            a->o.max_probes, a->corpus.longlen,
            a->corpus.user ? "responses sampled from "
                           : "unrelated responses "

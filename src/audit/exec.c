@@ -1,8 +1,8 @@
 /*
  * exec.c: running the audited functions on their item's probes.  [rule]
  * functions run in the sandbox: each row's checks are laid out together
- * (its functions x probes x runs: twice as given, the second time only
- * for probes up to 4 KiB, and once more with `instruction` =
+ * (its functions x probes x runs: once as given, a second time on 16
+ * probes of at most 4 KiB, and once more with `instruction` =
  * "instruction" where the code may read it): one unit of the pool, so in
  * the default row isolation a fresh process that runs nothing else; native
  * checkers run in process on threads.  The modules that
@@ -192,16 +192,21 @@ static int learn_module(au_exec *x, const char *name, bool ok) {
 
 /* ---- laying out a row ---------------------------------------------------- */
 
-/* The second run (non-determinism) covers the probes up to this size. */
+/* The second run (non-determinism) covers the first RERUN_PROBES probes
+ * of at most RERUN_MAX_BYTES: code whose verdict depends on time or chance
+ * shows it on any input. */
 #define RERUN_MAX_BYTES 4096
+#define RERUN_PROBES 16
 
 static int plan_fn(plan *pl, const au_row *r, uint32_t row, size_t k, size_t p0,
                    size_t p1, int runs) {
   const au_fn *f = &r->fn[k];
+  size_t reruns = 0;
   for (size_t p = p0; p < p1; p++)
     for (int run = 0; run < runs; run++) {
       if ((run == 2 && !f->reads_instruction) ||
-          (run == 1 && r->p[p].len > RERUN_MAX_BYTES))
+          (run == 1 &&
+           (r->p[p].len > RERUN_MAX_BYTES || reruns++ >= RERUN_PROBES)))
         continue;
       vf_pycheck c = {.code = f->c->code,
                       .code_len = f->c->code_len,
