@@ -209,24 +209,26 @@ static int tag_findings(au_fn *f) {
 
 /* ---- contradictions ------------------------------------------------------ */
 
-static bool any_pass(const au_row *r, const au_fn *f) {
-  for (size_t p = 0; p < r->np; p++)
+/* Over the first n probes (those whose verdicts exist). */
+static bool any_pass(const au_fn *f, size_t n) {
+  for (size_t p = 0; p < n; p++)
     if (f->v1[p] == AU_PASS)
       return true;
   return false;
 }
 
-static bool pass_together(const au_row *r, const au_fn *a, const au_fn *b) {
-  for (size_t p = 0; p < r->np; p++)
+static bool pass_together(const au_fn *a, const au_fn *b, size_t n) {
+  for (size_t p = 0; p < n; p++)
     if (a->v1[p] == AU_PASS && b->v1[p] == AU_PASS)
       return true;
   return false;
 }
 
-static bool candidates(const au_row *r, size_t a, size_t b) {
+/* Both audited, each passes some probe, never both: over the first n. */
+static bool candidates(const au_row *r, size_t a, size_t b, size_t n) {
   const au_fn *fa = &r->fn[a], *fb = &r->fn[b];
-  return fa->audited && fb->audited && any_pass(r, fa) && any_pass(r, fb) &&
-         !pass_together(r, fa, fb);
+  return fa->audited && fb->audited && any_pass(fa, n) && any_pass(fb, n) &&
+         !pass_together(fa, fb, n);
 }
 
 /* Preference for the passing probe a joint probe starts from: the one with
@@ -358,7 +360,8 @@ int au_find_joint_candidates(au_row *r, int budget) {
   for (size_t a = 0; a < r->it.nc && !rc; a++)
     for (size_t b = a + 1; b < r->it.nc && !rc; b++) {
       if (used[a] + AU_JOINT_PER_PAIR > budget ||
-          used[b] + AU_JOINT_PER_PAIR > budget || !candidates(r, a, b))
+          used[b] + AU_JOINT_PER_PAIR > budget ||
+          !candidates(r, a, b, r->nphase1))
         continue;
       int pa = best_pass(r, a), pb = best_pass(r, b);
       rc = add_joint(r, a, b, pa, pb) ||
@@ -383,7 +386,7 @@ static int contradictions(au_row *r) {
   for (size_t a = 0; a < r->it.nc; a++)
     for (size_t b = a + 1; b < r->it.nc; b++) {
       int w = first_joint(r, a, b);
-      if (w < 0 || !candidates(r, a, b))
+      if (w < 0 || !candidates(r, a, b, r->np))
         continue; /* no joint probe tried: untested, not flagged */
       size_t ks[2] = {a, b};
       for (int s = 0; s < 2; s++)
