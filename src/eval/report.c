@@ -144,7 +144,7 @@ static json_t *chart(const char *id, const char *title, json_t *cats,
     json_array_append_new(
         series, json_pack("{s:s, s:o}", "name", runs[r].label, "values", vals));
   }
-  return json_pack("{s:s, s:s, s:s, s:O, s:o}", "id", id, "title", title,
+  return json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", id, "title", title,
                    "format", "pct", "categories", cats, "series", series);
 }
 
