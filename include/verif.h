@@ -321,8 +321,8 @@ VF_API void vf_engine_get_stats(vf_engine *e, vf_engine_stats *out);
 /* ---- HTML reports of benchmark runs ------------------------------------ */
 
 /* One evaluated run: dir holds the eval_results_strict.jsonl and
- * eval_results_loose.jsonl that vf_eval_ifeval wrote; label names it in the
- * page ("model A"). */
+ * eval_results_loose.jsonl that vf_eval_ifeval (or vf_eval_ifbench) wrote;
+ * label names it in the page ("model A"). */
 typedef struct vf_eval_run {
   const char *label;
   const char *dir;

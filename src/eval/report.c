@@ -1,5 +1,5 @@
 /*
- * report.c: vf_eval_html, the HTML page of IFEval runs (verif eval
+ * report.c: vf_eval_html, the HTML page of IFEval and IFBench runs (verif eval
  * --html), drawn by the report writer audit uses too.  It reads each run's
  * eval_results_strict.jsonl and eval_results_loose.jsonl, tallies prompt-
  * and instruction-level accuracy, per category (the id before ':') and per
@@ -276,7 +276,7 @@ static json_t *document(const vf_eval_run *runs, run_tally (*rt)[2], size_t n) {
   json_t *doc =
       json_pack("{s:s, s:s, s:o, s:o, s:o}", "title", title, "subtitle",
                 "Accuracy, strict and loose, as the official "
-                "evaluation_main reports it",
+                "evaluator reports it",
                 "summary", summary(runs, rt, n), "charts", charts, "table",
                 table(ids, runs, rt, n));
   json_decref(cats);
