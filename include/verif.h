@@ -323,17 +323,17 @@ VF_API void vf_engine_get_stats(vf_engine *e, vf_engine_stats *out);
 /* One evaluated run: dir holds the eval_results_strict.jsonl and
  * eval_results_loose.jsonl that vf_eval_ifeval (or vf_eval_ifbench) wrote;
  * label names it in the page ("model A"). */
-typedef struct vf_eval_run {
+typedef struct vf_eval_page_run {
   const char *label;
   const char *dir;
-} vf_eval_run;
+} vf_eval_page_run;
 
 /* Writes one self-contained HTML page (no network, scripts inline) to path:
  * prompt- and instruction-level accuracy, per-category and per-instruction
  * accuracy as charts, strict and loose, each of the n runs (1 or 2) side by
  * side, and a sortable table per instruction id. */
 VF_API vf_status vf_eval_html(const vf_ctx *ctx, const char *path,
-                              const vf_eval_run *runs, size_t n,
+                              const vf_eval_page_run *runs, size_t n,
                               vf_error *err);
 
 /* ---- auditing verification functions ------------------------------------ */

@@ -150,7 +150,7 @@ static const char *base_name(const char *path, char *buf, size_t n) {
 static int write_html(const vf_ctx *ctx, const struct bench *b,
                       const vf_eval_opts *o, const html_opts *h) {
   char la[256], lb[256], dir[1100];
-  vf_eval_run runs[2] = {
+  vf_eval_page_run runs[2] = {
       {h->label ? h->label : base_name(o->input_response_data, la, sizeof la),
        o->output_dir},
       {NULL, NULL}};

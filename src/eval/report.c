@@ -131,7 +131,7 @@ static json_t *names(run_tally (*rt)[2], size_t n, bool cat) {
 }
 
 static json_t *chart(const char *id, const char *title, json_t *cats,
-                     const vf_eval_run *runs, run_tally (*rt)[2], size_t n,
+                     const vf_eval_page_run *runs, run_tally (*rt)[2], size_t n,
                      int which, bool cat) {
   json_t *series = json_array();
   for (size_t r = 0; r < n; r++) {
@@ -148,7 +148,8 @@ static json_t *chart(const char *id, const char *title, json_t *cats,
                    "format", "pct", "categories", cats, "series", series);
 }
 
-static json_t *overall(const vf_eval_run *runs, run_tally (*rt)[2], size_t n) {
+static json_t *overall(const vf_eval_page_run *runs, run_tally (*rt)[2],
+                       size_t n) {
   json_t *series = json_array();
   for (size_t r = 0; r < n; r++) {
     const run_tally *s = &rt[r][STRICT], *l = &rt[r][LOOSE];
@@ -175,7 +176,8 @@ static json_t *figure(size_t r, const char *suffix, const char *label,
                    value, "format", format);
 }
 
-static json_t *summary(const vf_eval_run *runs, run_tally (*rt)[2], size_t n) {
+static json_t *summary(const vf_eval_page_run *runs, run_tally (*rt)[2],
+                       size_t n) {
   json_t *a = json_array();
   for (size_t r = 0; r < n; r++) {
     const run_tally *s = &rt[r][STRICT], *l = &rt[r][LOOSE];
@@ -238,8 +240,8 @@ static json_t *table_row(const char *id, run_tally (*rt)[2], size_t n) {
   return row;
 }
 
-static json_t *table(json_t *ids, const vf_eval_run *runs, run_tally (*rt)[2],
-                     size_t n) {
+static json_t *table(json_t *ids, const vf_eval_page_run *runs,
+                     run_tally (*rt)[2], size_t n) {
   json_t *cols = json_array(), *rows = json_array();
   json_array_append_new(cols, col("id", "instruction", "text"));
   json_array_append_new(cols, col("category", "category", "text"));
@@ -258,7 +260,8 @@ static json_t *table(json_t *ids, const vf_eval_run *runs, run_tally (*rt)[2],
                    "page_size", 100);
 }
 
-static json_t *document(const vf_eval_run *runs, run_tally (*rt)[2], size_t n) {
+static json_t *document(const vf_eval_page_run *runs, run_tally (*rt)[2],
+                        size_t n) {
   json_t *cats = names(rt, n, true), *ids = names(rt, n, false);
   char title[700];
   snprintf(title, sizeof title, "verif eval: %s%s%s", runs[0].label,
@@ -285,7 +288,7 @@ static json_t *document(const vf_eval_run *runs, run_tally (*rt)[2], size_t n) {
 }
 
 vf_status vf_eval_html(const vf_ctx *ctx, const char *path,
-                       const vf_eval_run *runs, size_t n, vf_error *err) {
+                       const vf_eval_page_run *runs, size_t n, vf_error *err) {
   if (!ctx || !path || !runs || n < 1 || n > 2)
     return vf_set_error(err, VF_EINVAL, "vf_eval_html: one or two runs");
   run_tally rt[2][2];
