@@ -9,8 +9,9 @@
  *   open-instruct {"ground_truth": label} or a bare label {"instruction_id",
  *                 "kwargs"} / {"func_name", ...} (item_oi.c; also as a
  *                 verl row's ground truth)
- * plus "response" (one) or "responses" (a GRPO group).  The format is
- * detected per line unless forced.  Every problem names the field.
+ * plus "response" (one) or "responses" (a GRPO group), and optionally
+ * "verbatim": true.  The format is detected per line unless forced.
+ * Every problem names the field.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -284,6 +285,10 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
     read_responses(it, where);
   if (!it->err.code && it->oi)
     vf_item_oi_answers(it);
+  const json_t *vb = json_object_get(it->json, "verbatim");
+  if (!it->err.code && vb && !json_is_boolean(vb))
+    item_error(it, VF_EJSON, where, "field 'verbatim' must be true or false");
+  it->verbatim |= json_is_true(vb); /* open-instruct items are already */
 }
 
 void vf_item_parse_constraints(const vf_ctx *ctx, vf_format format,

@@ -26,7 +26,8 @@ enum { NBUCKETS = sizeof buckets / sizeof buckets[0] }; /* + 1: +Inf */
 
 static const char *const ep_names[VF_EP_COUNT] = {
     "/v1/score", "/get_reward", "/reward", "/verify",
-    "/healthz",  "/metrics",    "other"};
+    "/healthz",  "/metrics",    "/seed_session", "/aggregate_metrics",
+    "/reverify_mode", "other"};
 
 static const char *const counter_names[VF_C_COUNT][2] = {
     {"verif_rejected_total{reason=\"busy\"}", "counter"},

@@ -1,27 +1,67 @@
 /*
- * proto_nemo.c: POST /verify, the shape of NeMo-Gym's instruction_following
- * resources server: the body carries instruction_id_list, kwargs and prompt
- * (in "verifier_metadata", or at the top level as in NeMo-Gym's own rows)
- * and "response", an OpenAI Responses-API object whose last output item's
- * first content part holds the text.  The answer is the request's fields
- * plus reward, follow_all_instructions and follow_instruction_list; the
- * reward is 1.0 only when every instruction is followed, or the fraction
- * followed with "grading_mode": "fraction".
+ * proto_nemo.c: POST /verify, a drop-in for NeMo-Gym's instruction_following
+ * resources server (resources_servers/instruction_following/app.py at NeMo-
+ * Gym 07d6b0d).  The fields instruction_id_list, kwargs, prompt and
+ * grading_mode are read from "verifier_metadata", each one missing there
+ * taken from the top level (NeMo's _migrate_legacy_metadata), and the
+ * migrated verifier_metadata is echoed.  The text is the response's
+ * output[-1].content[0].text ("" when absent).  As in NeMo, each
+ * instruction is its own verdict: an unknown id, a bad kwarg or a check
+ * that fails to run makes that entry False (listed in "verif_errors"), not
+ * the request; null kwargs are {} and null kwarg values are dropped.  The
+ * reward is all(entries) ("binary", the default; 1.0 for no instruction) or
+ * their mean ("fraction"; 0.0 for none).  Each instruction is scored as a
+ * one-instruction IFEval item, verbatim (no reasoning cut, no empty-answer
+ * rule), so that all of a request's entries go through the queue at once.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/server.h"
 
 typedef struct nemo_req {
-  const json_t *meta, *ids, *kwargs, *prompt;
-  const char *text; /* the response's text */
+  json_t *meta;      /* the migrated verifier_metadata (owned) */
+  const json_t *ids, *kwargs, *prompt;
+  const char *text;  /* the response's text */
   size_t text_len;
-  int fraction;     /* grading_mode "fraction" */
+  int fraction;      /* grading_mode "fraction" */
+  size_t n;          /* entries */
+  size_t *slot;      /* per entry: its item in the batch, or SIZE_MAX */
+  char **why;        /* per entry: why it is False without a verdict */
 } nemo_req;
 
-/* NeMo-Gym's rule: output[-1].content[0].text, else "". */
+static const char *const migrated[] = {"instruction_id_list", "prompt",
+                                       "kwargs", "grading_mode"};
+
+/* NeMo's _migrate_legacy_metadata: verifier_metadata, completed from the
+ * top level.  NULL after a 400 answer. */
+static json_t *migrate(vf_req *r, const json_t *body) {
+  const json_t *vm = json_object_get(body, "verifier_metadata");
+  if (vm && !json_is_object(vm) && !json_is_null(vm)) {
+    vf_req_fail(r, 400, "field 'verifier_metadata': must be an object, got %s",
+                vf_json_kind(vm));
+    return NULL;
+  }
+  json_t *meta = json_is_object(vm) ? json_copy((json_t *)vm) : json_object();
+  for (size_t k = 0; meta && k < sizeof migrated / sizeof migrated[0]; k++) {
+    const json_t *v = json_object_get(body, migrated[k]);
+    if (v && !json_object_get(meta, migrated[k]))
+      json_object_set(meta, migrated[k], (json_t *)v);
+  }
+  if (!meta)
+    vf_req_fail(r, 500, "out of memory");
+  return meta;
+}
+
+/* "verifier_metadata." when the field came from there, else "". */
+static const char *origin(const json_t *body, const char *field) {
+  const json_t *vm = json_object_get(body, "verifier_metadata");
+  return json_object_get(vm, field) ? "verifier_metadata." : "";
+}
+
+/* NeMo's rule: output[-1].content[0].text, else "". */
 static int response_text(vf_req *r, const json_t *resp, nemo_req *q) {
   if (!json_is_object(resp)) {
     vf_req_fail(r, 400, "field 'response': %s",
@@ -29,154 +69,226 @@ static int response_text(vf_req *r, const json_t *resp, nemo_req *q) {
     return -1;
   }
   const json_t *out = json_object_get(resp, "output");
-  const json_t *last = json_array_get(out, json_array_size(out) - 1);
-  const json_t *part = json_array_get(json_object_get(last, "content"), 0);
-  const json_t *text = json_object_get(part, "text");
-  if (out && !json_is_array(out)) {
+  if (out && !json_is_array(out) && !json_is_null(out)) {
     vf_req_fail(r, 400, "field 'response.output': must be an array");
     return -1;
   }
+  const json_t *last = json_array_get(out, json_array_size(out) - 1);
+  const json_t *part = json_array_get(json_object_get(last, "content"), 0);
+  const json_t *text = json_object_get(part, "text");
   q->text = json_is_string(text) ? json_string_value(text) : "";
   q->text_len = json_is_string(text) ? json_string_length(text) : 0;
   return 0;
 }
 
-static int check_lists(vf_req *r, nemo_req *q, const char *pre) {
-  size_t i;
-  const json_t *v;
-  if (!json_is_array(q->ids) || !json_is_array(q->kwargs)) {
-    const char *f = !json_is_array(q->ids) ? "instruction_id_list" : "kwargs";
-    const json_t *x = !json_is_array(q->ids) ? q->ids : q->kwargs;
-    vf_req_fail(r, 400, "field '%s%s': %s", pre, f,
-                x ? "must be an array" : "missing");
+static int check_grading(vf_req *r, const json_t *body, nemo_req *q) {
+  const json_t *gm = json_object_get(q->meta, "grading_mode");
+  const char *s = json_string_value(gm);
+  if (gm && !json_is_null(gm) && !(s && (!strcmp(s, "binary") ||
+                                         !strcmp(s, "fraction")))) {
+    vf_req_fail(r, 400, "field '%sgrading_mode': must be \"binary\" or "
+                        "\"fraction\"", origin(body, "grading_mode"));
     return -1;
   }
-  if (json_array_size(q->ids) != json_array_size(q->kwargs)) {
-    vf_req_fail(r, 400, "field '%skwargs': has %zu entries, "
-                        "'instruction_id_list' has %zu",
-                pre, json_array_size(q->kwargs), json_array_size(q->ids));
-    return -1;
-  }
-  json_array_foreach(q->ids, i, v) if (!json_is_string(v)) {
-    vf_req_fail(r, 400, "field '%sinstruction_id_list'[%zu]: must be a string",
-                pre, i);
-    return -1;
-  }
-  json_array_foreach(q->kwargs, i, v) if (!json_is_object(v) && !json_is_null(v)) {
-    vf_req_fail(r, 400, "field '%skwargs'[%zu]: must be an object or null",
-                pre, i);
-    return -1;
-  }
+  q->fraction = s && !strcmp(s, "fraction");
   return 0;
 }
 
 static int check_shape(vf_req *r, const json_t *body, nemo_req *q) {
-  const json_t *vm = json_object_get(body, "verifier_metadata");
-  const char *pre = json_is_object(vm) ? "verifier_metadata." : "";
-  q->meta = json_is_object(vm) ? vm : body;
+  static const char *const need[] = {"instruction_id_list", "kwargs",
+                                     "prompt"};
+  for (size_t k = 0; k < 3; k++) {
+    const json_t *v = json_object_get(q->meta, need[k]);
+    int ok = k < 2 ? json_is_array(v) : json_is_string(v);
+    if (!ok) {
+      vf_req_fail(r, 400, "field '%s%s': %s", v ? origin(body, need[k]) : "",
+                  need[k], !v ? "missing (in verifier_metadata or at the top "
+                                "level)"
+                       : k < 2 ? "must be an array"
+                               : "must be a string");
+      return -1;
+    }
+  }
   q->ids = json_object_get(q->meta, "instruction_id_list");
   q->kwargs = json_object_get(q->meta, "kwargs");
   q->prompt = json_object_get(q->meta, "prompt");
-  if (check_lists(r, q, pre))
-    return -1;
-  if (!json_is_string(q->prompt)) {
-    vf_req_fail(r, 400, "field '%sprompt': %s", pre,
-                q->prompt ? "must be a string" : "missing");
+  q->n = json_array_size(q->ids);
+  if (json_array_size(q->kwargs) != q->n) {
+    vf_req_fail(r, 400, "field '%skwargs': has %zu entries, "
+                        "'instruction_id_list' has %zu",
+                origin(body, "kwargs"), json_array_size(q->kwargs), q->n);
     return -1;
   }
-  const json_t *gm = json_object_get(q->meta, "grading_mode");
-  if (!gm)
-    gm = json_object_get(body, "grading_mode");
-  q->fraction = json_is_string(gm) && !strcmp(json_string_value(gm), "fraction");
+  if (check_grading(r, body, q))
+    return -1;
   return response_text(r, json_object_get(body, "response"), q);
 }
 
-/* The IFEval item; null kwargs become {} as in NeMo-Gym. */
-static char *build_item(const nemo_req *q, size_t *len) {
-  json_t *kw = json_array(), *item = json_object();
-  size_t i;
-  const json_t *v;
-  json_array_foreach(q->kwargs, i, v)
-      json_array_append_new(kw, json_is_object(v) ? json_deep_copy(v)
-                                                  : json_object());
-  const json_t *id = json_object_get(q->meta, "id");
-  json_object_set_new(item, "key",
-                      json_integer(json_is_integer(id) ? json_integer_value(id)
-                                                       : 0));
-  json_object_set(item, "prompt", (json_t *)q->prompt);
-  json_object_set(item, "instruction_id_list", (json_t *)q->ids);
-  json_object_set_new(item, "kwargs", kw);
-  json_object_set_new(item, "response", json_stringn(q->text, q->text_len));
-  char *text = json_dumps(item, JSON_COMPACT);
+/* The kwargs of an entry as NeMo passes them: null is {}, null values are
+ * dropped.  NULL when they are not an object. */
+static json_t *entry_kwargs(const json_t *kw) {
+  if (json_is_null(kw))
+    return json_object();
+  if (!json_is_object(kw))
+    return NULL;
+  json_t *out = json_object();
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)kw, k, v) if (!json_is_null(v))
+      json_object_set(out, k, v);
+  return out;
+}
+
+/* The one-instruction item of entry i; NULL with q->why[i] set when the
+ * entry cannot be an item (or out of memory: why stays NULL). */
+static char *entry_item(nemo_req *q, size_t i, size_t *len) {
+  const json_t *id = json_array_get(q->ids, i);
+  json_t *kw = entry_kwargs(json_array_get(q->kwargs, i));
+  char msg[160];
+  if (!json_is_string(id) || !kw) {
+    snprintf(msg, sizeof msg, "%s[%zu]: must be %s",
+             !json_is_string(id) ? "instruction_id_list" : "kwargs", i,
+             !json_is_string(id) ? "a string" : "an object or null");
+    q->why[i] = strdup(msg);
+    json_decref(kw);
+    return NULL;
+  }
+  json_t *item = json_pack("{s:[O], s:[o], s:O, s:s%, s:b}",
+                           "instruction_id_list", id, "kwargs", kw, "prompt",
+                           q->prompt, "response", q->text, q->text_len,
+                           "verbatim", 1);
+  char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
   json_decref(item);
   if (text)
     *len = strlen(text);
   return text;
 }
 
-/* follow_instruction_list from the record's checks, in instruction order;
- * returns how many were followed. */
-static size_t follow_list(const char *record, const vf_rec *x, size_t n,
-                          json_t *list) {
-  json_t *rec = x->ok ? json_loads(record, 0, NULL) : NULL;
-  const json_t *checks = json_object_get(rec, "checks");
+/* One item per entry that can be scored; 0, or -1 after a 500 answer. */
+static int build(vf_req *r, nemo_req *q, vf_batch *b) {
+  q->slot = calloc(q->n ? q->n : 1, sizeof *q->slot);
+  q->why = calloc(q->n ? q->n : 1, sizeof *q->why);
+  if (!q->slot || !q->why) {
+    vf_req_fail(r, 500, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < q->n; i++) {
+    char where[48];
+    size_t len = 0;
+    char *item = entry_item(q, i, &len);
+    q->slot[i] = SIZE_MAX;
+    if (!item && q->why[i])
+      continue;
+    snprintf(where, sizeof where, "instruction_id_list[%zu]", i);
+    if (!item || vf_batch_add(b, item, len, where)) {
+      free(item);
+      vf_req_fail(r, 500, "out of memory");
+      return -1;
+    }
+    q->slot[i] = b->n - 1;
+  }
+  return 0;
+}
+
+/* The verdict of entry i from its record; *why: the reason for False
+ * without a verdict (malloc'd) or NULL. */
+static int entry_verdict(vf_req *r, const char *record, char **why) {
+  vf_rec x;
+  vf_rec_read(r->srv->metrics, record, r->srv->o.request_timeout_s, &x);
+  json_t *rec = x.ok ? json_loads(record, 0, NULL) : NULL;
+  const json_t *chk = json_array_get(json_object_get(rec, "checks"), 0);
+  int v = x.ok ? vf_check_verdict(chk) : -1;
+  const char *e = json_string_value(json_object_get(chk, "error"));
+  *why = v >= 0 ? NULL : strdup(!x.ok ? x.error : e ? e : "no verdict");
+  json_decref(rec);
+  return v == 1;
+}
+
+/* follow_instruction_list and verif_errors; returns how many followed. */
+static size_t follow_list(vf_req *r, nemo_req *q, const vf_batch *b,
+                          json_t *list, json_t *errs) {
   size_t followed = 0;
-  for (size_t i = 0; i < n; i++) {
-    int pass = json_array_size(checks) == n &&
-               vf_check_verdict(json_array_get(checks, i)) == 1;
+  for (size_t i = 0; i < q->n; i++) {
+    char *why = q->why[i];
+    int pass = 0;
+    q->why[i] = NULL;
+    if (q->slot[i] != SIZE_MAX)
+      pass = entry_verdict(r, b->out[q->slot[i]], &why);
     followed += (size_t)pass;
     json_array_append_new(list, json_boolean(pass));
+    if (why)
+      json_array_append_new(errs, json_pack("{s:i, s:O, s:s}", "index",
+                                            (json_int_t)i, "instruction_id",
+                                            json_array_get(q->ids, i), "error",
+                                            why));
+    free(why);
   }
-  json_decref(rec);
   return followed;
 }
 
-static int write_answer(vf_req *r, json_t *body, const nemo_req *q,
-                        const char *record) {
-  vf_rec x;
-  size_t n = json_array_size(q->ids);
-  vf_rec_read(r->srv->metrics, record, r->srv->o.request_timeout_s, &x);
-  json_t *list = json_array();
-  size_t followed = list ? follow_list(record, &x, n, list) : 0;
-  int all = x.ok && n > 0 && followed == n;
-  double reward = !x.ok      ? r->srv->o.error_reward
-                  : q->fraction ? (n ? (double)followed / (double)n : 0.0)
-                               : (double)all;
-  int rc = !list || json_object_set_new(body, "reward", json_real(reward)) ||
+static int write_answer(vf_req *r, json_t *body, nemo_req *q,
+                        const vf_batch *b) {
+  json_t *list = json_array(), *errs = json_array();
+  size_t followed = list && errs ? follow_list(r, q, b, list, errs) : 0;
+  int all = followed == q->n;
+  double reward = !q->fraction ? (double)all
+                  : q->n       ? (double)followed / (double)q->n
+                               : 0.0;
+  int rc = !list || !errs ||
+           json_object_set(body, "verifier_metadata", q->meta) ||
+           json_object_set_new(body, "reward", json_real(reward)) ||
            json_object_set_new(body, "follow_all_instructions",
                                json_boolean(all)) ||
-           json_object_set_new(body, "follow_instruction_list", list);
-  if (!rc && !x.ok)
-    rc = json_object_set_new(body, "error", json_string(x.error));
+           json_object_set(body, "follow_instruction_list", list);
+  if (!rc && json_array_size(errs))
+    rc = json_object_set(body, "verif_errors", errs);
   char *text = rc ? NULL : json_dumps(body, JSON_COMPACT);
   rc = !text || vf_buf_append(&r->out, text, strlen(text));
   free(text);
-  if (x.ok)
-    r->items_ok++;
-  else
+  json_decref(list);
+  if (json_array_size(errs))
     r->items_err++;
+  else
+    r->items_ok++;
+  json_decref(errs);
   return rc ? -1 : 0;
+}
+
+static void nemo_free(nemo_req *q) {
+  for (size_t i = 0; q->why && i < q->n; i++)
+    free(q->why[i]);
+  free(q->why);
+  free(q->slot);
+  json_decref(q->meta);
 }
 
 void vf_proto_verify(vf_req *r) {
   nemo_req q = {0};
   vf_batch b = {0};
-  size_t len = 0;
   json_t *body = vf_req_body(r);
-  if (!body || check_shape(r, body, &q))
+  if (!body || !(q.meta = migrate(r, body)) || check_shape(r, body, &q) ||
+      build(r, &q, &b))
     goto done;
-  char *item = build_item(&q, &len);
-  if (!item || vf_batch_add(&b, item, len, "request")) {
-    free(item);
-    vf_req_fail(r, 500, "out of memory");
-    goto done;
-  }
   vf_qstatus st = vf_server_score(r, &b);
   if (st != VF_Q_OK)
     vf_req_refused(r, st);
-  else if (write_answer(r, body, &q, b.out[0]))
+  else if (write_answer(r, body, &q, &b))
     vf_req_fail(r, 500, "out of memory");
 done:
   vf_batch_free(&b);
+  nemo_free(&q);
   json_decref(body);
+}
+
+/* ---- the other endpoints of a NeMo-Gym resources server ------------------ */
+
+void vf_proto_seed_session(vf_req *r) {
+  json_t *body = vf_req_body(r);
+  if (body)
+    vf_buf_append(&r->out, "{}", 2);
+  json_decref(body);
+}
+
+void vf_proto_reverify_mode(vf_req *r) {
+  vf_buf_append(&r->out, "\"stateless\"", 11); /* /verify keeps no state */
 }

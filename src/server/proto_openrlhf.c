@@ -6,10 +6,14 @@
  * what follows the prompt, without chat-template end markers; the item's
  * prompt is the prompt's last user turn (for the judge and the Python
  * checks); a label is the constraints in any format the scorer reads.  Items that could
- * not be scored get --error-reward, a 1 in extra_logs.errors and an entry
- * in "errors"; queries that did not contain their prompt are in "notes".
+ * not be scored, a bad label among them, get --error-reward, a 1 in
+ * extra_logs.errors and an entry in "errors" (the request itself stays a
+ * 200: OpenRLHF >= 0.10 posts one sample per request and a failed request
+ * leaves that sample without a reward); queries that did not contain their
+ * prompt are in "notes".
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +22,9 @@
 typedef struct rl_req {
   const json_t *query, *prompts, *labels;
   size_t n;
-  char *notes; /* 1 where the prompt was not found in the query */
+  char *notes;  /* 1 where the prompt was not found in the query */
+  size_t *slot; /* per query: its item in the batch, or SIZE_MAX */
+  char **early; /* per query not in the batch: its error record */
 } rl_req;
 
 /* Checks that field is an array of n strings (n = 0: any length). */
@@ -68,12 +74,15 @@ static int check_shape(vf_req *r, const json_t *body, rl_req *q) {
   return 0;
 }
 
-/* The item of query i; NULL after a 400/500 answer. */
+/* The item of query i; NULL with q->early[i] set (a bad label), or after
+ * a 500 answer. */
 static char *build_item(vf_req *r, rl_req *q, size_t i, size_t *len) {
-  char why[300];
+  char why[300], msg[400];
   json_t *label = vf_label_parse(json_array_get(q->labels, i), why, sizeof why);
   if (!label) {
-    vf_req_fail(r, 400, "field 'labels'[%zu]: %s", i, why);
+    snprintf(msg, sizeof msg, "labels[%zu]: %s", i, why);
+    if (!(q->early[i] = vf_rec_error(NULL, msg)))
+      vf_req_fail(r, 500, "out of memory");
     return NULL;
   }
   const json_t *p = json_array_get(q->prompts, i);
@@ -108,6 +117,9 @@ static int build(vf_req *r, rl_req *q, vf_batch *b) {
     char where[48];
     size_t len = 0;
     char *item = build_item(r, q, i, &len);
+    q->slot[i] = SIZE_MAX;
+    if (!item && q->early[i])
+      continue;
     if (!item)
       return -1;
     snprintf(where, sizeof where, "labels[%zu]", i);
@@ -116,6 +128,7 @@ static int build(vf_req *r, rl_req *q, vf_batch *b) {
       vf_req_fail(r, 500, "out of memory");
       return -1;
     }
+    q->slot[i] = b->n - 1;
   }
   return 0;
 }
@@ -165,8 +178,9 @@ static int write_answer(vf_req *r, rl_req *q, vf_batch *b) {
   if (!recs)
     return -1;
   for (size_t i = 0; i < q->n; i++) {
-    vf_rec_read(r->srv->metrics, b->out[i], r->srv->o.request_timeout_s,
-                &recs[i]);
+    vf_rec_read(r->srv->metrics,
+                q->slot[i] == SIZE_MAX ? q->early[i] : b->out[q->slot[i]],
+                r->srv->o.request_timeout_s, &recs[i]);
     if (recs[i].ok)
       r->items_ok++;
     else
@@ -191,7 +205,9 @@ void vf_proto_get_reward(vf_req *r) {
   if (!body || check_shape(r, body, &q))
     goto done;
   q.notes = calloc(q.n ? q.n : 1, 1);
-  if (!q.notes) {
+  q.slot = calloc(q.n ? q.n : 1, sizeof *q.slot);
+  q.early = calloc(q.n ? q.n : 1, sizeof *q.early);
+  if (!q.notes || !q.slot || !q.early) {
     vf_req_fail(r, 500, "out of memory");
     goto done;
   }
@@ -208,6 +224,10 @@ void vf_proto_get_reward(vf_req *r) {
     vf_req_fail(r, 500, "out of memory");
 done:
   vf_batch_free(&b);
+  for (size_t i = 0; q.early && i < q.n; i++)
+    free(q.early[i]);
+  free(q.early);
+  free(q.slot);
   free(q.notes);
   json_decref(body);
 }

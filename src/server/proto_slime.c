@@ -2,8 +2,9 @@
  * proto_slime.c: POST /reward, slime's remote reward model (--rm-type
  * remote_rm): {"prompt", "response", "label"} → {"reward", "hard", "soft",
  * "checks"}, with "error" (and --error-reward as the reward) when the item
- * could not be scored.  The prompt may be a string (a chat template's
- * last user turn is taken) or a chat (its last user message); end markers
+ * could not be scored (a bad or null label too).  The prompt may be a string
+ * (a chat template's last user turn is taken) or a chat (its last user
+ * message; a multimodal content list gives its text parts); end markers
  * are removed from the response.
  */
 #include <jansson.h>
@@ -12,59 +13,104 @@
 
 #include "server/server.h"
 
-/* The prompt text: a string, or the content of a chat's last user turn. */
-static const json_t *prompt_text(const json_t *p) {
+/* The text of a message's content: a string, or the "text" parts of a
+ * multimodal list (slime's _build_messages with --multimodal-keys), joined.
+ * malloc'd; NULL when there is no text (or out of memory). */
+static char *content_text(const json_t *c, size_t *len) {
+  if (json_is_string(c)) {
+    *len = json_string_length(c);
+    return strndup(json_string_value(c), *len);
+  }
+  vf_buf b = {0};
+  size_t i;
+  const json_t *part;
+  int found = 0;
+  json_array_foreach(c, i, part) {
+    const json_t *t = json_object_get(part, "text");
+    const char *type = json_string_value(json_object_get(part, "type"));
+    if (!json_is_string(t) || (type && strcmp(type, "text")))
+      continue;
+    found = 1;
+    if (vf_buf_append(&b, json_string_value(t), json_string_length(t)))
+      break;
+  }
+  if (!found || vf_buf_putc(&b, '\0')) {
+    vf_buf_free(&b);
+    return NULL;
+  }
+  *len = b.len - 1;
+  return b.data;
+}
+
+/* The prompt text: a string, or the content of a chat's last user turn.
+ * NULL when there is none. */
+static char *prompt_text(const json_t *p, size_t *len) {
   if (!json_is_array(p))
-    return json_is_string(p) ? p : NULL;
+    return json_is_string(p) ? content_text(p, len) : NULL;
   for (size_t i = json_array_size(p); i-- > 0;) {
     const json_t *m = json_array_get(p, i);
     const char *role = json_string_value(json_object_get(m, "role"));
     if (role && !strcmp(role, "user"))
-      return json_is_string(json_object_get(m, "content"))
-                 ? json_object_get(m, "content")
-                 : NULL;
+      return content_text(json_object_get(m, "content"), len);
   }
   return NULL;
 }
 
-/* The item; NULL after a 400/500 answer. */
-static char *build_item(vf_req *r, const json_t *body, size_t *len) {
-  char why[300];
+/* The item from the parsed label; NULL after a 500 answer. */
+static char *make_item(vf_req *r, const json_t *body, json_t *label,
+                       const char *ptext, size_t plen, size_t *len) {
   const json_t *resp = json_object_get(body, "response");
-  const json_t *p = json_object_get(body, "prompt");
-  const json_t *text = prompt_text(p);
-  if (!json_is_string(resp)) {
-    vf_req_fail(r, 400, "field 'response': %s",
-                resp ? "must be a string" : "missing");
-    return NULL;
-  }
-  if (p && !json_is_null(p) && !text) {
-    vf_req_fail(r, 400, "field 'prompt': must be a string or a chat with a "
-                        "user message, got %s", vf_json_kind(p));
-    return NULL;
-  }
-  json_t *label = vf_label_parse(json_object_get(body, "label"), why, sizeof why);
-  if (!label) {
-    vf_req_fail(r, 400, "field 'label': %s", why);
-    return NULL;
-  }
   char *rtext = strndup(json_string_value(resp), json_string_length(resp));
   size_t rlen = rtext ? vf_strip_markers(rtext, json_string_length(resp),
                                          r->srv->o.strip_tokens,
                                          r->srv->o.n_strip)
                       : 0;
   size_t ib = 0, ie = 0;
-  if (text)
-    vf_prompt_instruction(json_string_value(text), json_string_length(text),
-                          &ib, &ie);
+  if (ptext)
+    vf_prompt_instruction(ptext, plen, &ib, &ie);
   char *item = rtext ? vf_item_build(label, json_object_get(body, "label"),
-                                     text ? json_string_value(text) + ib : NULL,
-                                     ie - ib, rtext, rlen, len)
+                                     ptext ? ptext + ib : NULL, ie - ib, rtext,
+                                     rlen, len)
                      : NULL;
   free(rtext);
-  json_decref(label);
   if (!item)
     vf_req_fail(r, 500, "out of memory");
+  return item;
+}
+
+/* The item; NULL after a 400/500 answer, or with *early set to the error
+ * record of an item that cannot be scored (a bad or null label: slime
+ * retries a failed request for minutes, so the label is this item's error,
+ * not the request's). */
+static char *build_item(vf_req *r, const json_t *body, size_t *len,
+                        char **early) {
+  char why[300], msg[400];
+  const json_t *resp = json_object_get(body, "response");
+  const json_t *p = json_object_get(body, "prompt");
+  size_t plen = 0;
+  char *ptext = prompt_text(p, &plen);
+  if (!json_is_string(resp)) {
+    vf_req_fail(r, 400, "field 'response': %s",
+                resp ? "must be a string" : "missing");
+    free(ptext);
+    return NULL;
+  }
+  if (p && !json_is_null(p) && !ptext) {
+    vf_req_fail(r, 400, "field 'prompt': must be a string or a chat with a "
+                        "user message holding text, got %s", vf_json_kind(p));
+    return NULL;
+  }
+  json_t *label = vf_label_parse(json_object_get(body, "label"), why, sizeof why);
+  char *item = NULL;
+  if (label) {
+    item = make_item(r, body, label, ptext, plen, len);
+  } else {
+    snprintf(msg, sizeof msg, "label: %s", why);
+    if (!(*early = vf_rec_error(NULL, msg)))
+      vf_req_fail(r, 500, "out of memory");
+  }
+  free(ptext);
+  json_decref(label);
   return item;
 }
 
@@ -99,8 +145,11 @@ static int write_answer(vf_req *r, const char *record) {
 void vf_proto_reward(vf_req *r) {
   vf_batch b = {0};
   size_t len = 0;
+  char *early = NULL;
   json_t *body = vf_req_body(r);
-  char *item = body ? build_item(r, body, &len) : NULL;
+  char *item = body ? build_item(r, body, &len, &early) : NULL;
+  if (early && write_answer(r, early))
+    vf_req_fail(r, 500, "out of memory");
   if (!item)
     goto done;
   if (vf_batch_add(&b, item, len, "request")) {
@@ -114,6 +163,7 @@ void vf_proto_reward(vf_req *r) {
   else if (write_answer(r, b.out[0]))
     vf_req_fail(r, 500, "out of memory");
 done:
+  free(early);
   vf_batch_free(&b);
   json_decref(body);
 }

@@ -2,17 +2,23 @@
  * routes.c: the server's one route table, sorted by path then method and
  * looked up with bsearch (tests/unit/test_server.c asserts the order), and
  * the two small endpoints that belong to no protocol: /healthz, /metrics.
+ * NeMo-Gym's rollout prefix (/ng-rollout/<id>/verify, which its
+ * RolloutContextMiddleware strips) is taken off before the lookup.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/server.h"
 
 static const vf_route routes[] = {
+    {"/aggregate_metrics", "POST", vf_proto_aggregate_metrics, VF_EP_AGGREGATE},
     {"/get_reward", "POST", vf_proto_get_reward, VF_EP_GET_REWARD},
     {"/healthz", "GET", vf_proto_healthz, VF_EP_HEALTHZ},
     {"/metrics", "GET", vf_proto_metrics, VF_EP_METRICS},
+    {"/reverify_mode", "GET", vf_proto_reverify_mode, VF_EP_REVERIFY},
     {"/reward", "POST", vf_proto_reward, VF_EP_REWARD},
+    {"/seed_session", "POST", vf_proto_seed_session, VF_EP_SEED_SESSION},
     {"/v1/score", "POST", vf_proto_score, VF_EP_SCORE},
     {"/verify", "POST", vf_proto_verify, VF_EP_VERIFY},
 };
@@ -28,8 +34,23 @@ static int cmp_path(const void *key, const void *elem) {
   return strcmp(key, ((const vf_route *)elem)->path);
 }
 
+/* path without a leading /ng-rollout/<id> (nemo_gym/rollout_correlation.py:
+ * an id is [A-Za-z0-9][A-Za-z0-9._-]*, and a path follows it). */
+static const char *strip_rollout(const char *path) {
+  static const char pre[] = "/ng-rollout/";
+  if (strncmp(path, pre, sizeof pre - 1))
+    return path;
+  const char *p = path + sizeof pre - 1;
+  if (!isalnum((unsigned char)*p))
+    return path;
+  while (isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')
+    p++;
+  return *p == '/' ? p : path;
+}
+
 const vf_route *vf_server_route(const char *path, const char *method,
                                 int *status, const char **allow) {
+  path = strip_rollout(path);
   const vf_route *r = bsearch(path, routes, NROUTES, sizeof routes[0], cmp_path);
   *status = 404;
   *allow = NULL;

@@ -32,6 +32,11 @@ typedef vf_status (*vf_score_fn)(void *ud, const char *const *items,
 /* Appends Prometheus text lines of the scorer's own counters to f. */
 typedef void (*vf_scorer_metrics_fn)(void *ud, FILE *f);
 
+/* The default --request-timeout, seconds: below slime's 120 s client
+ * timeout (slime/rollout/rm_hub/__init__.py), so that an answer arrives
+ * before slime gives up and re-posts the same request. */
+#define VF_SERVER_REQUEST_TIMEOUT 100
+
 typedef struct vf_server_opts {
   const char *host;           /* address to bind; NULL: 127.0.0.1 */
   int port;                   /* 0: pick a free one (see vf_server_port) */
@@ -39,7 +44,7 @@ typedef struct vf_server_opts {
   size_t max_body;            /* request body bytes; 0 = 64 MiB */
   size_t max_inflight;        /* items admitted and not done; 0 = 16384 */
   unsigned max_connections;   /* 0 = 1024 */
-  double request_timeout_s;   /* 0 = 150 */
+  double request_timeout_s;   /* 0 = VF_SERVER_REQUEST_TIMEOUT */
   double error_reward;        /* reward of an item that cannot be scored */
   const char *const *strip_tokens; /* end markers besides the defaults */
   size_t n_strip;
@@ -83,6 +88,9 @@ enum vf_endpoint {
   VF_EP_VERIFY,
   VF_EP_HEALTHZ,
   VF_EP_METRICS,
+  VF_EP_SEED_SESSION, /* NeMo-Gym's resources-server endpoints */
+  VF_EP_AGGREGATE,
+  VF_EP_REVERIFY,
   VF_EP_OTHER,
   VF_EP_COUNT
 };
@@ -130,6 +138,9 @@ void vf_proto_reward(vf_req *r);
 void vf_proto_verify(vf_req *r);
 void vf_proto_healthz(vf_req *r);
 void vf_proto_metrics(vf_req *r);
+void vf_proto_seed_session(vf_req *r);   /* proto_nemo.c */
+void vf_proto_reverify_mode(vf_req *r);  /* proto_nemo.c */
+void vf_proto_aggregate_metrics(vf_req *r); /* nemo_metrics.c */
 
 /* ---- scoring: a batch of items through the queue ---------------------- */
 

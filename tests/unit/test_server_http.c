@@ -9,6 +9,7 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <strings.h>
 #include <time.h>
@@ -253,6 +254,24 @@ static void test_get_reward(int port) {
   CHECK(json_array_size(notes) == 1 &&
         json_integer_value(json_object_get(json_array_get(notes, 0), "index")) == 2);
   json_decref(v);
+  /* a bad label is its item's error; the other item is scored */
+  snprintf(body, sizeof body, "{\"query\":[\"a bad\",\"b good\"],\"prompts\":"
+           "[\"a \",\"b \"],\"labels\":[\"nope\",%s]}", label);
+  v = call_json(port, "/get_reward", body, 200);
+  rw = json_object_get(v, "rewards");
+  errs = json_object_get(v, "errors");
+  CHECK(json_number_value(json_array_get(rw, 0)) == -1 &&
+        json_number_value(json_array_get(rw, 1)) == 1 &&
+        json_array_size(errs) == 1 &&
+        strstr(json_string_value(json_object_get(json_array_get(errs, 0),
+                                                 "error")), "labels[0]"));
+  json_decref(v);
+  /* OpenRLHF with two --reward.remote_url posts an empty shard */
+  v = call_json(port, "/get_reward", "{\"query\":[],\"prompts\":[],\"labels\":[]}",
+                200);
+  CHECK(json_array_size(json_object_get(v, "rewards")) == 0 &&
+        json_is_array(json_object_get(json_object_get(v, "extra_logs"), "hard")));
+  json_decref(v);
 }
 
 static void test_reward_verify(int port) {
@@ -271,25 +290,88 @@ static void test_reward_verify(int port) {
   CHECK(json_number_value(json_object_get(v, "reward")) == -1 &&
         json_is_string(json_object_get(v, "error")));
   json_decref(v);
+  /* a multimodal content list gives its text parts; a null label is this
+   * item's error, not a 400 (slime retries those for minutes) */
+  snprintf(body, sizeof body,
+           "{\"prompt\":[{\"role\":\"user\",\"content\":[{\"type\":"
+           "\"image\",\"image\":\"x.png\"},{\"type\":\"text\",\"text\":"
+           "\"hi\"}]}],\"response\":\"good\",\"label\":%s}", label);
+  v = call_json(port, "/reward", body, 200);
+  CHECK(json_number_value(json_object_get(v, "reward")) == 1);
+  json_decref(v);
+  v = call_json(port, "/reward",
+                "{\"prompt\":\"p\",\"response\":\"good\",\"label\":null}", 200);
+  CHECK(json_number_value(json_object_get(v, "reward")) == -1 &&
+        strstr(json_string_value(json_object_get(v, "error")), "label"));
+  json_decref(v);
+}
+
+/* NeMo-Gym's /verify: per-entry verdicts, grading modes, the migrated
+ * verifier_metadata, the rollout prefix; the other resources endpoints. */
+static void test_nemo(int port) {
   const char *nemo =
       "{\"responses_create_params\":{\"input\":[]},\"verifier_metadata\":{"
       "\"instruction_id_list\":[\"a:b\",\"c:d\"],\"kwargs\":[{},null],"
       "\"prompt\":\"p\"},\"response\":{\"output\":[{\"type\":\"reasoning\"},"
       "{\"type\":\"message\",\"content\":[{\"type\":\"output_text\","
       "\"text\":\"good\"}]}]}}";
-  v = call_json(port, "/verify", nemo, 200);
+  json_t *v = call_json(port, "/verify", nemo, 200);
   CHECK(json_number_value(json_object_get(v, "reward")) == 1 &&
         json_is_true(json_object_get(v, "follow_all_instructions")) &&
         json_array_size(json_object_get(v, "follow_instruction_list")) == 2 &&
-        json_is_object(json_object_get(v, "responses_create_params")));
+        json_is_object(json_object_get(v, "responses_create_params")) &&
+        !json_object_get(v, "verif_errors"));
   json_decref(v);
-  v = call_json(port, "/verify",
+  v = call_json(port, "/ng-rollout/r-1.a_b/verify",
                 "{\"instruction_id_list\":[\"a:b\"],\"kwargs\":[{}],\"prompt\":"
                 "\"p\",\"grading_mode\":\"fraction\",\"response\":{\"output\":"
                 "[{\"content\":[{\"text\":\"bad\"}]}]}}",
                 200);
+  const json_t *vm = json_object_get(v, "verifier_metadata");
   CHECK(json_number_value(json_object_get(v, "reward")) == 0 &&
-        json_is_false(json_object_get(v, "follow_all_instructions")));
+        json_is_false(json_object_get(v, "follow_all_instructions")) &&
+        !strcmp(json_string_value(json_object_get(vm, "grading_mode")),
+                "fraction") &&
+        json_array_size(json_object_get(vm, "instruction_id_list")) == 1);
+  json_decref(v);
+  /* entries broken (an id not a string, kwargs not an object): False each,
+   * listed in verif_errors; the others still count */
+  v = call_json(port, "/verify",
+                "{\"verifier_metadata\":{\"grading_mode\":\"fraction\"},"
+                "\"instruction_id_list\":[\"a:b\",5,\"c:d\"],\"kwargs\":"
+                "[{},{},[1]],\"prompt\":\"p\",\"response\":{\"output\":[{"
+                "\"content\":[{\"text\":\"good\"}]}]}}",
+                200);
+  const json_t *fl = json_object_get(v, "follow_instruction_list");
+  CHECK(fabs(json_number_value(json_object_get(v, "reward")) - 1.0 / 3) < 1e-12 &&
+        json_is_true(json_array_get(fl, 0)) && json_is_false(json_array_get(fl, 1)) &&
+        json_is_false(json_array_get(fl, 2)) &&
+        json_array_size(json_object_get(v, "verif_errors")) == 2);
+  json_decref(v);
+  /* no instruction: 1.0 binary, 0.0 fraction (NeMo: all([]), else 0.0) */
+  v = call_json(port, "/verify", "{\"instruction_id_list\":[],\"kwargs\":[],"
+                "\"prompt\":\"p\",\"response\":{\"output\":[]}}", 200);
+  CHECK(json_number_value(json_object_get(v, "reward")) == 1 &&
+        json_is_true(json_object_get(v, "follow_all_instructions")));
+  json_decref(v);
+  v = call_json(port, "/verify", "{\"instruction_id_list\":[],\"kwargs\":[],"
+                "\"grading_mode\":\"fraction\",\"prompt\":\"p\",\"response\":"
+                "{}}", 200);
+  CHECK(json_number_value(json_object_get(v, "reward")) == 0);
+  json_decref(v);
+  v = call_json(port, "/seed_session", "{\"id\":3}", 200);
+  CHECK(json_is_object(v) && json_object_size(v) == 0);
+  json_decref(v);
+  resp r = call(port, "/reverify_mode", NULL, NULL);
+  CHECK(r.status == 200 && !strcmp(r.body.data, "\"stateless\""));
+  vf_buf_free(&r.body);
+  v = call_json(port, "/aggregate_metrics", "{\"verify_responses\":[{"
+                "\"_ng_task_index\":0,\"_ng_rollout_index\":0,\"reward\":1},{"
+                "\"_ng_task_index\":0,\"_ng_rollout_index\":1,\"reward\":0}]}",
+                200);
+  CHECK(json_number_value(json_object_get(json_object_get(v, "key_metrics"),
+                                          "mean/reward")) == 0.5 &&
+        json_array_size(json_object_get(v, "group_level_metrics")) == 1);
   json_decref(v);
 }
 
@@ -318,12 +400,20 @@ static void test_errors(int port) {
                "\"{}\"]}", 400, "has 2 entries");
   expect_error(port, "/get_reward", "{\"query\":[\"a\"],\"prompts\":[1],"
                "\"labels\":[\"{}\"]}", 400, "'prompts'[0]");
-  expect_error(port, "/get_reward", "{\"query\":[\"a\"],\"labels\":[\"nope\"]}",
-               400, "'labels'[0]: malformed");
+
   expect_error(port, "/reward", "{\"prompt\":\"p\",\"label\":\"{}\"}", 400,
                "field 'response'");
-  expect_error(port, "/reward", "{\"prompt\":\"p\",\"response\":\"r\"}", 400,
-               "field 'label'");
+  expect_error(port, "/reward", "{\"prompt\":[{\"role\":\"user\",\"content\":"
+               "[{\"type\":\"image\"}]}],\"response\":\"r\",\"label\":{}}", 400,
+               "field 'prompt'");
+  expect_error(port, "/verify", "{\"prompt\":\"p\",\"instruction_id_list\":[],"
+               "\"kwargs\":[],\"grading_mode\":\"best\",\"response\":{}}", 400,
+               "grading_mode");
+  expect_error(port, "/aggregate_metrics", "{\"verify_responses\":[{\"reward\":1}"
+               "]}", 400, "_ng_task_index");
+  expect_error(port, "/aggregate_metrics", "{\"verify_responses\":[{"
+               "\"_ng_task_index\":0,\"_ng_rollout_index\":0},{\"_ng_task_index\""
+               ":0,\"_ng_rollout_index\":0}]}", 400, "duplicate");
   expect_error(port, "/verify", "{\"prompt\":\"p\",\"kwargs\":[]}", 400,
                "instruction_id_list");
   expect_error(port, "/verify", "{\"verifier_metadata\":{\"prompt\":\"p\","
@@ -362,6 +452,7 @@ static void test_basic_server(void) {
   test_score_endpoint(port);
   test_get_reward(port);
   test_reward_verify(port);
+  test_nemo(port);
   test_errors(port);
   test_metrics_endpoint(port);
   CHECK(vf_server_drain(s, 5) == 0);
