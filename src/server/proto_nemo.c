@@ -266,8 +266,8 @@ void vf_proto_verify(vf_req *r) {
   nemo_req q = {0};
   vf_batch b = {0};
   json_t *body = vf_req_body(r);
-  if (!body || !(q.meta = migrate(r, body)) || check_shape(r, body, &q) ||
-      build(r, &q, &b))
+  q.meta = body ? migrate(r, body) : NULL;
+  if (!q.meta || check_shape(r, body, &q) || build(r, &q, &b))
     goto done;
   vf_qstatus st = vf_server_score(r, &b);
   if (st != VF_Q_OK)

@@ -81,7 +81,8 @@ static char *build_item(vf_req *r, rl_req *q, size_t i, size_t *len) {
   json_t *label = vf_label_parse(json_array_get(q->labels, i), why, sizeof why);
   if (!label) {
     snprintf(msg, sizeof msg, "labels[%zu]: %s", i, why);
-    if (!(q->early[i] = vf_rec_error(NULL, msg)))
+    q->early[i] = vf_rec_error(NULL, msg);
+    if (!q->early[i])
       vf_req_fail(r, 500, "out of memory");
     return NULL;
   }

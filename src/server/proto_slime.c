@@ -106,7 +106,8 @@ static char *build_item(vf_req *r, const json_t *body, size_t *len,
     item = make_item(r, body, label, ptext, plen, len);
   } else {
     snprintf(msg, sizeof msg, "label: %s", why);
-    if (!(*early = vf_rec_error(NULL, msg)))
+    *early = vf_rec_error(NULL, msg);
+    if (!*early)
       vf_req_fail(r, 500, "out of memory");
   }
   free(ptext);
