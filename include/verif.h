@@ -277,6 +277,10 @@ typedef struct vf_engine_opts {
   int judge_retries;               /* 0 = 3, < 0 = none */
   int judge_error_zero; /* a failed judge call scores soft 0 (VerIF's way)
                            instead of making the reward null */
+  /* Hosts an item may name as its own judge ("judge_url", with an optional
+   * "judge_model"): comma-separated "host" or "host:port"; NULL: an item
+   * naming a judge is an error.  Such judges get no API key. */
+  const char *judge_url_allow;
 } vf_engine_opts;
 
 typedef struct vf_engine vf_engine;

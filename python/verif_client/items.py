@@ -24,20 +24,26 @@ def label_dict(label):
     return label
 
 
+def content_text(c):
+    """A message's content as text: a string, or the text parts of a
+    multimodal list (image parts and the like are left out)."""
+    if isinstance(c, list):
+        return "".join(p.get("text", "") for p in c
+                       if isinstance(p, dict) and p.get("type", "text") == "text")
+    return c
+
+
 def text_of(x, role=None):
     """A prompt or completion as text: a string, or a chat (list of
     {"role", "content"}) whose last message (of role, if given) counts."""
     if x is None or isinstance(x, str):
         return x
     if isinstance(x, dict):
-        return x.get("content")
+        return content_text(x.get("content"))
     msgs = [m for m in x if isinstance(m, dict) and (role is None or m.get("role") == role)]
     if not msgs:
         return None
-    c = msgs[-1].get("content")
-    if isinstance(c, list):  # multimodal parts: the text ones
-        c = "".join(p.get("text", "") for p in c if isinstance(p, dict))
-    return c
+    return content_text(msgs[-1].get("content"))
 
 
 def make_item(label, prompt, response):
@@ -53,11 +59,11 @@ def make_item(label, prompt, response):
 
 def reward_of(record, error_reward, where=""):
     """(reward, error) of a record; an item that could not be scored gets
-    error_reward, and the reason is logged."""
+    error_reward (which may be None), and the reason is logged."""
     r = record.get("reward") if isinstance(record, dict) else None
     err = record.get("error") if isinstance(record, dict) else "no record"
     if isinstance(r, (int, float)) and not isinstance(r, bool) and err is None:
         return float(r), None
     why = err or "reward is null (soft: %s)" % ((record.get("soft") or {}).get("status"),)
     log.warning("verif: %s could not be scored (reward %s): %s", where or "item", error_reward, why)
-    return float(error_reward), why
+    return (None if error_reward is None else float(error_reward)), why

@@ -1,15 +1,20 @@
 """OpenRLHF's reward_func, backed by `verif serve`'s /get_reward.
 
-    --remote_rm_url python/verif_client/openrlhf_reward.py --label_key label
+    --reward.remote_url python/verif_client/openrlhf_reward.py --data.label_key label
 
-(OpenRLHF loads a .py remote_rm_url by path and calls reward_func(queries,
-prompts, labels).)  Or point --remote_rm_url at http://HOST:PORT/get_reward
-directly: this file adds retries, the token, and torch tensors.
+(OpenRLHF >= 0.10.2; before, --remote_rm_url and --label_key.)  OpenRLHF
+loads a .py remote URL by path and calls reward_func(queries, prompts,
+labels) on a thread, one sample per call (openrlhf/utils/agent.py,
+SingleTurnAgentExecutor, at v0.11.0).  Or point --reward.remote_url at
+http://HOST:PORT/get_reward directly (several, comma-separated: OpenRLHF
+shards over them); this file adds retries, the token, failover over
+several servers (VERIF_URL) and torch tensors.
 
 A query is prompt + response with special tokens; a label holds the
-constraints as a JSON string.  Returns {"rewards", "scores", "extra_logs":
-{"hard", "soft", "errors"}} as tensors (lists without torch).  Items that
-could not be scored get the server's --error-reward and are logged.
+constraints (a JSON string or a dict).  Returns {"rewards", "scores",
+"extra_logs": {"hard", "soft", "errors"}} as tensors (lists without torch).
+Items that could not be scored, a bad label among them, get the server's
+--error-reward, a 1 in extra_logs.errors and a logged warning.
 """
 
 import logging

@@ -39,6 +39,7 @@ static int string_opt(vf_engine_opts *eo, int argc, char **argv, int *i) {
       {"--judge-template-file", offsetof(vf_engine_opts, judge_template_file)},
       {"--judge-cache", offsetof(vf_engine_opts, judge_cache)},
       {"--family", offsetof(vf_engine_opts, family)},
+      {"--judge-url-allow", offsetof(vf_engine_opts, judge_url_allow)},
   };
   for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
     int r = cli_opt(argc, argv, i, strs[k].name,

@@ -80,7 +80,13 @@ static const char help[] =
     "  trust), --judge-url, --judge-model, --judge-concurrency,\n"
     "  --judge-timeout, --judge-retries, --judge-template,\n"
     "  --judge-template-file, --judge-cache, --on-judge-error\n"
-    "The judge's API key is read from VERIF_JUDGE_API_KEY.\n\n"
+    "  --judge-url-allow H  hosts (\"host\" or \"host:port\", comma-separated)\n"
+    "                       an item may name as its own judge (\"judge_url\",\n"
+    "                       \"judge_model\"), e.g. the model verl's reward loop\n"
+    "                       hosts (verif_client.verl, use_reward_router=True);\n"
+    "                       another host: 400, never contacted.  Default: none\n"
+    "The judge's API key is read from VERIF_JUDGE_API_KEY (never sent to a\n"
+    "per-request judge).\n\n"
     "Statuses: 400 malformed JSON or a wrong shape ({\"error\"} names the\n"
     "field), 401 wrong or missing token, 404 unknown path, 405 wrong method,\n"
     "413 body too large, 503 busy or shutting down (Retry-After).  Inside a\n"
@@ -268,6 +274,7 @@ static int serve(opts *o, vf_engine *e, const sigset_t *stop) {
   o->so.scorer_metrics = engine_metrics;
   o->so.strip_tokens = o->strip;
   o->so.log = stderr;
+  o->so.judge_url_allow = o->eo.judge_url_allow;
   if (vf_server_new(&o->so, &s, &err)) {
     cli_error(&err);
     return EXIT_ERROR;

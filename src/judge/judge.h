@@ -99,4 +99,11 @@ typedef struct vf_judge_stats {
 } vf_judge_stats;
 void vf_judge_get_stats(vf_judge *j, vf_judge_stats *out);
 
+/* 1 when url (an item's per-request "judge_url") is an http(s) URL whose
+ * host is in allow (--judge-url-allow: comma-separated "host" or
+ * "host:port"; NULL or "": nothing is allowed); else 0 with why filled
+ * (allow.c).  Makes no connection. */
+int vf_judge_url_allowed(const char *allow, const char *url, char *why,
+                         size_t size);
+
 #endif /* VF_JUDGE_H */

@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,12 +18,22 @@
 #include "reward/reward.h"
 #include "reward/summary.h"
 
+enum { MAX_ITEM_JUDGES = 16 };
+
+/* A judge an item named ("judge_url", allowed by judge_url_allow). */
+typedef struct item_judge {
+  char *url, *model;
+  vf_judge *j;
+} item_judge;
+
 struct vf_engine {
   const vf_ctx *ctx;
   vf_engine_opts o;
-  pthread_mutex_t lock; /* guards pool creation and the summary */
+  pthread_mutex_t lock; /* guards pool creation, the summary, xj */
   vf_pool *pool;
   vf_judge *judge; /* NULL: no judge configured */
+  item_judge xj[MAX_ITEM_JUDGES]; /* created on first use, kept */
+  size_t nxj;
   vf_summary sum;
 };
 
@@ -49,6 +60,7 @@ typedef struct slot {
   vf_check_result *res; /* nresp x nc */
   size_t *answer_off; /* per response: where the scored answer starts */
   soft *soft;         /* per response */
+  vf_judge *judge;    /* the item's judge: the engine's, or its own */
 } slot;
 
 typedef struct batch {
@@ -121,6 +133,11 @@ void vf_engine_free(vf_engine *e) {
     return;
   vf_pool_free(e->pool);
   vf_judge_free(e->judge);
+  for (size_t i = 0; i < e->nxj; i++) {
+    vf_judge_free(e->xj[i].j);
+    free(e->xj[i].url);
+    free(e->xj[i].model);
+  }
   vf_summary_free(&e->sum);
   pthread_mutex_destroy(&e->lock);
   free(e);
@@ -150,6 +167,77 @@ static void parse_one(void *arg, size_t i) {
                    b->e->o.keep_reasoning || s->it.verbatim, &s->answer_off[r]);
     for (size_t k = 0; k < s->it.nc; k++)
       s->res[r * s->it.nc + k].verdict = -1;
+  }
+}
+
+/* The judge for url and model: one already made, or a new one with the
+ * engine's judge options (no API key: the host was named by a request).
+ * Under e->lock.  NULL with err filled. */
+static vf_judge *item_judge_get(vf_engine *e, const char *url,
+                                const char *model, vf_error *err) {
+  for (size_t i = 0; i < e->nxj; i++)
+    if (!strcmp(e->xj[i].url, url) && !strcmp(e->xj[i].model, model))
+      return e->xj[i].j;
+  if (e->nxj == MAX_ITEM_JUDGES) {
+    vf_set_error(err, VF_EINVAL, "too many per-request judges (at most %d "
+                                 "distinct judge_url and judge_model)",
+                 MAX_ITEM_JUDGES);
+    return NULL;
+  }
+  vf_judge_opts jo = {.urls = url, .model = model,
+                      .data_dir = e->ctx->data_dir,
+                      .template_name = e->o.judge_template,
+                      .template_file = e->o.judge_template_file,
+                      .concurrency = e->o.judge_concurrency,
+                      .timeout_s = e->o.judge_timeout_s,
+                      .retries = e->o.judge_retries == 0  ? -1
+                                 : e->o.judge_retries < 0 ? 0
+                                                          : e->o.judge_retries};
+  item_judge *x = &e->xj[e->nxj];
+  x->url = strdup(url);
+  x->model = strdup(model);
+  if (!x->url || !x->model || vf_judge_new(&jo, &x->j, err)) {
+    if (!x->url || !x->model)
+      vf_set_error(err, VF_ENOMEM, "out of memory");
+    free(x->url);
+    free(x->model);
+    memset(x, 0, sizeof *x);
+    return NULL;
+  }
+  e->nxj++;
+  return x->j;
+}
+
+/* Each item's judge: the engine's, or the one it names, when its host is
+ * in judge_url_allow (else the item is an error, and nothing connects). */
+static void resolve_judges(vf_engine *e, batch *b) {
+  for (size_t i = 0; i < b->n; i++) {
+    slot *s = &b->s[i];
+    s->judge = e->judge;
+    if (s->it.err.code || !s->it.judge_url)
+      continue;
+    char why[400];
+    vf_error err = {0};
+    const char *model = s->it.judge_model ? s->it.judge_model
+                                          : e->o.judge_model;
+    if (!vf_judge_url_allowed(e->o.judge_url_allow, s->it.judge_url, why,
+                              sizeof why)) {
+      vf_set_error(&s->it.err, VF_EINVAL, "%s: field 'judge_url': %s",
+                   s->where, why);
+      continue;
+    }
+    if (!model) {
+      vf_set_error(&s->it.err, VF_EINVAL, "%s: field 'judge_model' is "
+                   "needed with 'judge_url' (the server has no "
+                   "--judge-model)", s->where);
+      continue;
+    }
+    pthread_mutex_lock(&e->lock);
+    s->judge = item_judge_get(e, s->it.judge_url, model, &err);
+    pthread_mutex_unlock(&e->lock);
+    if (!s->judge)
+      vf_set_error(&s->it.err, err.code, "%s: field 'judge_url': %s",
+                   s->where, err.msg);
   }
 }
 
@@ -333,6 +421,7 @@ static bool hard_decides(vf_combine how, const score *sc) {
 typedef struct softref {
   size_t slot, resp;
   const char **checkers;
+  vf_judge *judge;
 } softref;
 
 /* Decides, for every response with [llm] constraints, whether the judge
@@ -347,7 +436,7 @@ static size_t collect_soft(vf_engine *e, batch *b, vf_judge_req *reqs,
       soft *sf = &s->soft[r];
       if (!sc.soft_total)
         sf->status = SOFT_NONE;
-      else if (!e->judge)
+      else if (!s->judge)
         sf->status = SOFT_UNVERIFIED;
       else if (hard_decides(e->o.combine, &sc))
         sf->status = SOFT_SKIPPED;
@@ -355,7 +444,7 @@ static size_t collect_soft(vf_engine *e, batch *b, vf_judge_req *reqs,
         if (reqs) {
           size_t len;
           const char *a = answer(s, r, &len);
-          refs[n] = (softref){j, r, NULL};
+          refs[n] = (softref){j, r, NULL, s->judge};
           reqs[n] = (vf_judge_req){.instruction = s->it.prompt,
                                    .instruction_len = s->it.prompt_len,
                                    .response = a, .response_len = len};
@@ -390,6 +479,33 @@ static void store_soft(batch *b, const vf_judge_req *q, const softref *ref,
   }
 }
 
+/* Runs the requests, each through its item's judge: the requests are put
+ * in order of judge and each judge gets its run of them. */
+static vf_status judge_groups(vf_judge_req *q, softref *ref, size_t n,
+                              vf_error *err) {
+  size_t start = 0;
+  for (size_t i = 1; i < n; i++) { /* insertion sort: few judges, stable */
+    vf_judge_req tq = q[i];
+    softref tr = ref[i];
+    size_t k = i;
+    for (; k > 0 && (uintptr_t)ref[k - 1].judge > (uintptr_t)tr.judge; k--) {
+      q[k] = q[k - 1];
+      ref[k] = ref[k - 1];
+    }
+    q[k] = tq;
+    ref[k] = tr;
+  }
+  for (size_t i = 1; i <= n; i++) {
+    if (i < n && ref[i].judge == ref[start].judge)
+      continue;
+    vf_status st = vf_judge_run(ref[start].judge, q + start, i - start, err);
+    if (st)
+      return st;
+    start = i;
+  }
+  return VF_OK;
+}
+
 static vf_status run_soft(vf_engine *e, batch *b, vf_error *err) {
   size_t n = collect_soft(e, b, NULL, NULL);
   if (!n)
@@ -406,7 +522,7 @@ static vf_status run_soft(vf_engine *e, batch *b, vf_error *err) {
       goto done;
     q[i].checkers = ref[i].checkers;
   }
-  st = vf_judge_run(e->judge, q, n, err);
+  st = judge_groups(q, ref, n, err);
   if (!st)
     store_soft(b, q, ref, n);
 done:
@@ -546,6 +662,7 @@ vf_status vf_engine_score(vf_engine *e, const char *const *items,
       snprintf(b.s[i].where, sizeof b.s[i].where, "item %zu", i);
   }
   vf_parallel(e->o.threads, n, parse_one, &b);
+  resolve_judges(e, &b);
   vf_parallel(e->o.threads, n, native_item, &b);
   vf_status st = run_python(&b, err);
   if (!st)

@@ -10,8 +10,9 @@
  *                 "kwargs"} / {"func_name", ...} (item_oi.c; also as a
  *                 verl row's ground truth)
  * plus "response" (one) or "responses" (a GRPO group), and optionally
- * "verbatim": true.  The format is detected per line unless forced.
- * Every problem names the field.
+ * "verbatim": true and a judge of its own ("judge_url", "judge_model").
+ * The format is detected per line unless forced.  Every problem names the
+ * field.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -231,6 +232,24 @@ static const char *format_name(vf_format f) {
   }
 }
 
+/* "verbatim", "judge_url", "judge_model": optional, typed. */
+static void read_options(vf_item *it, const char *where) {
+  const json_t *vb = json_object_get(it->json, "verbatim");
+  const json_t *ju = json_object_get(it->json, "judge_url");
+  const json_t *jm = json_object_get(it->json, "judge_model");
+  if (it->err.code)
+    return;
+  if (vb && !json_is_boolean(vb))
+    return item_error(it, VF_EJSON, where,
+                      "field 'verbatim' must be true or false");
+  if ((ju && !json_is_string(ju)) || (jm && !json_is_string(jm)))
+    return item_error(it, VF_EJSON, where, "field '%s' must be a string",
+                      ju && !json_is_string(ju) ? "judge_url" : "judge_model");
+  it->verbatim |= json_is_true(vb); /* open-instruct items are already */
+  it->judge_url = json_string_value(ju);
+  it->judge_model = json_string_value(jm);
+}
+
 static void parse_constraints(const vf_ctx *ctx, vf_format format,
                               const char *family, const char *line,
                               size_t len, const char *where, vf_item *it) {
@@ -285,10 +304,7 @@ void vf_item_parse(const vf_ctx *ctx, vf_format format, const char *family,
     read_responses(it, where);
   if (!it->err.code && it->oi)
     vf_item_oi_answers(it);
-  const json_t *vb = json_object_get(it->json, "verbatim");
-  if (!it->err.code && vb && !json_is_boolean(vb))
-    item_error(it, VF_EJSON, where, "field 'verbatim' must be true or false");
-  it->verbatim |= json_is_true(vb); /* open-instruct items are already */
+  read_options(it, where);
 }
 
 void vf_item_parse_constraints(const vf_ctx *ctx, vf_format format,

@@ -39,6 +39,8 @@ typedef struct vf_item {
   size_t *resp_len;
   size_t nresp;
   bool group;        /* "responses" (a list) rather than "response" */
+  const char *judge_url;   /* "judge_url": the item's own judge, or NULL */
+  const char *judge_model; /* "judge_model", or NULL */
   bool verbatim;     /* "verbatim": true: the response is checked as given
                         (no reasoning cut, no empty-answer rule), as
                         NeMo-Gym's servers check it */

@@ -4,25 +4,50 @@
  * by {"results": [...]} with the scorer's records in order, verbatim.  An
  * item not scored before the request's deadline gets an error record.
  * Items go to the scorer as the client wrote them (jsonspan.c); bodies
- * the fast path does not take on are parsed with jansson.
+ * the fast path does not take on, or that name a judge ("judge_url"), are
+ * parsed with jansson.  A request whose item names a judge outside
+ * --judge-url-allow is refused with 400 before anything is scored or
+ * contacted.
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "judge/judge.h"
 #include "server/server.h"
+
+/* 0 when the item names no judge or an allowed one; -1 after a 400. */
+static int judge_allowed(vf_req *r, const json_t *it, size_t i) {
+  const json_t *url = json_object_get(it, "judge_url");
+  char why[400];
+  if (!url)
+    return 0;
+  if (!json_is_string(url)) {
+    vf_req_fail(r, 400, "field 'items'[%zu].judge_url: must be a string", i);
+    return -1;
+  }
+  if (vf_judge_url_allowed(r->srv->o.judge_url_allow, json_string_value(url),
+                           why, sizeof why))
+    return 0;
+  vf_req_fail(r, 400, "field 'items'[%zu].judge_url: %s", i, why);
+  return -1;
+}
 
 /* Fills the batch from the items array; 0, or -1 after a 400/500 answer. */
 static int build(vf_req *r, const json_t *items, vf_batch *b) {
   size_t i;
   const json_t *it;
   json_array_foreach(items, i, it) {
-    char where[48];
     if (!json_is_object(it)) {
       vf_req_fail(r, 400, "field 'items'[%zu]: must be a JSON object, got %s",
                   i, vf_json_kind(it));
       return -1;
     }
+    if (judge_allowed(r, it, i))
+      return -1;
+  }
+  json_array_foreach(items, i, it) {
+    char where[48];
     char *text = json_dumps(it, JSON_COMPACT);
     snprintf(where, sizeof where, "items[%zu]", i);
     if (!text || vf_batch_add(b, text, strlen(text), where)) {
@@ -92,9 +117,11 @@ static int write_results(vf_req *r, const source *src, vf_batch *b) {
   return rc || vf_buf_append(&r->out, "]}", 2) ? -1 : 0;
 }
 
-/* The fast path: items as spans of the body; 1 when not handled. */
+/* The fast path: items as spans of the body; 1 when not handled (a body
+ * that may name a judge among them: the slow path checks each). */
 static int build_spans(vf_req *r, source *src, vf_batch *b) {
-  if (vf_json_item_spans(r->body, r->len, "items", &src->spans))
+  if (memmem(r->body, r->len, "judge_url", 9) ||
+      vf_json_item_spans(r->body, r->len, "items", &src->spans))
     return 1;
   for (size_t i = 0; i < src->spans.n; i++) {
     char where[48];

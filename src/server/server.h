@@ -56,6 +56,9 @@ typedef struct vf_server_opts {
   void *score_ud;
   vf_scorer_metrics_fn scorer_metrics; /* NULL: none */
   FILE *log;                  /* one line per failed request; NULL: none */
+  const char *judge_url_allow; /* hosts an item's "judge_url" may name (the
+                                  engine's judge_url_allow); a /v1/score
+                                  request naming another is a 400 */
 } vf_server_opts;
 
 typedef struct vf_server vf_server;
