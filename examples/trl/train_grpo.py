@@ -2,6 +2,10 @@
 """GRPO with TRL, rewards from `verif serve` (VerIF's settings: 16
 generations per prompt, lr 1e-6, KL beta 1e-3, 4,096-token completions).
 
+Targets: TRL main f2cd577 (>= 1.0).  tests/contracts/recipes.py checks the
+GRPOConfig keys below against trl/trainer/grpo_config.py and base_config.py
+at that commit.
+
     build/verif serve --port 8765 &
     VERIF_URL=http://127.0.0.1:8765 python3 examples/trl/train_grpo.py \
         --model Qwen/Qwen2.5-7B-Instruct --data verinstruct.jsonl
@@ -58,7 +62,9 @@ def main():
 
 
 async def reward(prompts, completions, **kw):
-    """verif_reward with the JSON-encoded columns decoded."""
+    """verif_reward with the JSON-encoded columns decoded (None for a
+    completion the server cannot score; log_extra and log_metric pass
+    through)."""
     for k in ("functions", "kwargs"):
         if k in kw and kw[k] is not None:
             kw[k] = [json.loads(v) if isinstance(v, str) else v for v in kw[k]]

@@ -1,6 +1,7 @@
 """verif_client: standard-library adapters that connect RL trainers to
-`verif serve` (verl, TRL, OpenRLHF; slime and NeMo-Gym speak to the server
-directly).  See README.md for the environment variables."""
+`verif serve`: verl (verl.py), TRL (trl.py), OpenRLHF (openrlhf_reward.py)
+and slime (slime.py); NeMo-Gym speaks to the server directly.  See
+README.md for the environment variables."""
 
 from .client import AsyncClient, Client, VerifError, config
 from .items import label_dict, make_item, text_of
