@@ -12,14 +12,21 @@
  * reward is all(entries) ("binary", the default; 1.0 for no instruction) or
  * their mean ("fraction"; 0.0 for none).  Each instruction is scored as a
  * one-instruction IFEval item, verbatim (no reasoning cut, no empty-answer
- * rule), so that all of a request's entries go through the queue at once.
+ * rule), so that all of a request's entries go through the queue at once;
+ * its id is looked up in NeMo's registry, the "ifevalg" family
+ * (verifiable_instructions: IFEval's ids and open-instruct's), unless it
+ * names its family itself ("family/id").
  */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/checks.h"
 #include "server/server.h"
+
+/* The family NeMo-Gym's instruction_following server checks with. */
+static const char nemo_family[] = "ifevalg";
 
 typedef struct nemo_req {
   json_t *meta;      /* the migrated verifier_metadata (owned) */
@@ -153,8 +160,13 @@ static char *entry_item(nemo_req *q, size_t i, size_t *len) {
     json_decref(kw);
     return NULL;
   }
-  json_t *item = json_pack("{s:[O], s:[o], s:O, s:s%, s:b}",
-                           "instruction_id_list", id, "kwargs", kw, "prompt",
+  const char *ids = json_string_value(id);
+  int qualify = !strchr(ids, '/') &&
+                vf_checks_family_named(nemo_family, strlen(nemo_family));
+  snprintf(msg, sizeof msg, "%s/", nemo_family);
+  json_t *qid = qualify ? json_pack("s++", msg, ids, "") : json_incref((json_t *)id);
+  json_t *item = json_pack("{s:[o], s:[o], s:O, s:s%, s:b}",
+                           "instruction_id_list", qid, "kwargs", kw, "prompt",
                            q->prompt, "response", q->text, q->text_len,
                            "verbatim", 1);
   char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;

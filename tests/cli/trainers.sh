@@ -83,7 +83,7 @@ PY
 
 # ---- the contract suites ----------------------------------------------------
 export VERIF_URL="http://127.0.0.1:$PA" JUDGE_ADDR="127.0.0.1:$JPORT" JUDGE_RECORD="$T/judge.rec"
-export VERIF_URL_B="http://127.0.0.1:$PB" VERIF_RETRIES=2 T
+export VERIF_URL_B="http://127.0.0.1:$PB" VERIF_RETRIES=2 VERIF_BIN="$V" T
 for suite in tests/contracts/[a-z]*.py; do
   case $suite in */lib.py) continue ;; esac
   out=$(python3 "$suite" 2>&1); rc=$?
