@@ -8,7 +8,9 @@
  * output[-1].content[0].text ("" when absent).  As in NeMo, each
  * instruction is its own verdict: an unknown id, a bad kwarg or a check
  * that fails to run makes that entry False (listed in "verif_errors"), not
- * the request; null kwargs are {} and null kwarg values are dropped.  The
+ * the request; null kwargs are {} and null kwarg values are dropped; lists
+ * of different lengths are paired as zip pairs them (noted in
+ * "verif_notes").  The
  * reward is all(entries) ("binary", the default; 1.0 for no instruction) or
  * their mean ("fraction"; 0.0 for none).  Each instruction is scored as a
  * one-instruction IFEval item, verbatim (no reasoning cut, no empty-answer
@@ -37,6 +39,7 @@ typedef struct nemo_req {
   size_t n;          /* entries */
   size_t *slot;      /* per entry: its item in the batch, or SIZE_MAX */
   char **why;        /* per entry: why it is False without a verdict */
+  char note[300];    /* the lists' lengths differ: "" when they agree */
 } nemo_req;
 
 static const char *const migrated[] = {"instruction_id_list", "prompt",
@@ -119,12 +122,14 @@ static int check_shape(vf_req *r, const json_t *body, nemo_req *q) {
   q->ids = json_object_get(q->meta, "instruction_id_list");
   q->kwargs = json_object_get(q->meta, "kwargs");
   q->prompt = json_object_get(q->meta, "prompt");
+  size_t nk = json_array_size(q->kwargs);
   q->n = json_array_size(q->ids);
-  if (json_array_size(q->kwargs) != q->n) {
-    vf_req_fail(r, 400, "field '%skwargs': has %zu entries, "
-                        "'instruction_id_list' has %zu",
-                origin(body, "kwargs"), json_array_size(q->kwargs), q->n);
-    return -1;
+  if (nk != q->n) { /* NeMo pairs them with zip: the shorter list wins */
+    snprintf(q->note, sizeof q->note, "'%sinstruction_id_list' has %zu "
+             "entries and '%skwargs' %zu: as NeMo-Gym (zip), only the first "
+             "%zu are checked", origin(body, "instruction_id_list"), q->n,
+             origin(body, "kwargs"), nk, nk < q->n ? nk : q->n);
+    q->n = nk < q->n ? nk : q->n;
   }
   if (check_grading(r, body, q))
     return -1;
@@ -254,6 +259,8 @@ static int write_answer(vf_req *r, json_t *body, nemo_req *q,
            json_object_set(body, "follow_instruction_list", list);
   if (!rc && json_array_size(errs))
     rc = json_object_set(body, "verif_errors", errs);
+  if (!rc && q->note[0])
+    rc = json_object_set_new(body, "verif_notes", json_pack("[s]", q->note));
   char *text = rc ? NULL : json_dumps(body, JSON_COMPACT);
   rc = !text || vf_buf_append(&r->out, text, strlen(text));
   free(text);

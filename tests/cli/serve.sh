@@ -214,7 +214,7 @@ cases = [
   ("/reward", b'{"prompt": "p", "label": "{}"}', 400, "field 'response'"),
   ("/reward", b'{"prompt": 5, "response": "r", "label": "{}"}', 400, "field 'prompt'"),
   ("/verify", b'{"prompt": "p", "kwargs": [], "response": {}}', 400, "field 'instruction_id_list'"),
-  ("/verify", b'{"verifier_metadata": {"instruction_id_list": ["a"], "kwargs": [], "prompt": "p"}}', 400, "verifier_metadata.kwargs"),
+  ("/verify", b'{"verifier_metadata": {"instruction_id_list": "a", "kwargs": [], "prompt": "p"}}', 400, "verifier_metadata.instruction_id_list"),
   ("/verify", b'{"instruction_id_list": [], "kwargs": [], "prompt": "p"}', 400, "field 'response'"),
   ("/nowhere", b'{}', 404, "no such endpoint"),
 ]

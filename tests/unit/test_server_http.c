@@ -348,6 +348,15 @@ static void test_nemo(int port) {
         json_is_false(json_array_get(fl, 2)) &&
         json_array_size(json_object_get(v, "verif_errors")) == 2);
   json_decref(v);
+  /* lists of different lengths: paired as zip pairs them, noted */
+  v = call_json(port, "/verify", "{\"instruction_id_list\":[\"a:b\",\"c:d\"],"
+                "\"kwargs\":[{}],\"prompt\":\"p\",\"response\":{\"output\":[{"
+                "\"content\":[{\"text\":\"good\"}]}]}}", 200);
+  CHECK(json_array_size(json_object_get(v, "follow_instruction_list")) == 1 &&
+        json_number_value(json_object_get(v, "reward")) == 1 &&
+        strstr(json_string_value(json_array_get(json_object_get(v, "verif_notes"),
+                                                0)), "zip"));
+  json_decref(v);
   /* no instruction: 1.0 binary, 0.0 fraction (NeMo: all([]), else 0.0) */
   v = call_json(port, "/verify", "{\"instruction_id_list\":[],\"kwargs\":[],"
                 "\"prompt\":\"p\",\"response\":{\"output\":[]}}", 200);
@@ -417,8 +426,8 @@ static void test_errors(int port) {
   expect_error(port, "/verify", "{\"prompt\":\"p\",\"kwargs\":[]}", 400,
                "instruction_id_list");
   expect_error(port, "/verify", "{\"verifier_metadata\":{\"prompt\":\"p\","
-               "\"instruction_id_list\":[\"a\"],\"kwargs\":[]}}", 400,
-               "verifier_metadata.kwargs");
+               "\"instruction_id_list\":\"a\",\"kwargs\":[]}}", 400,
+               "verifier_metadata.instruction_id_list");
   expect_error(port, "/verify", "{\"prompt\":\"p\",\"instruction_id_list\":[],"
                "\"kwargs\":[]}", 400, "field 'response'");
   expect_error(port, "/nope", NULL, 404, "no such endpoint");
