@@ -23,7 +23,7 @@ static void fill_defaults(vf_server_opts *o) {
   if (!o->max_connections)
     o->max_connections = 1024;
   if (o->request_timeout_s <= 0)
-    o->request_timeout_s = VF_SERVER_REQUEST_TIMEOUT;
+    o->request_timeout_s = VF_SERVER_REQUEST_TIMEOUT_S;
   if (o->scorers <= 0)
     o->scorers = 4 * vf_ncores() < 8 ? 8 : 4 * vf_ncores();
   if (!o->batch)

@@ -35,7 +35,7 @@ typedef void (*vf_scorer_metrics_fn)(void *ud, FILE *f);
 /* The default --request-timeout, seconds: below slime's 120 s client
  * timeout (slime/rollout/rm_hub/__init__.py), so that an answer arrives
  * before slime gives up and re-posts the same request. */
-#define VF_SERVER_REQUEST_TIMEOUT 100
+#define VF_SERVER_REQUEST_TIMEOUT_S 100
 
 typedef struct vf_server_opts {
   const char *host;           /* address to bind; NULL: 127.0.0.1 */
@@ -44,7 +44,7 @@ typedef struct vf_server_opts {
   size_t max_body;            /* request body bytes; 0 = 64 MiB */
   size_t max_inflight;        /* items admitted and not done; 0 = 16384 */
   unsigned max_connections;   /* 0 = 1024 */
-  double request_timeout_s;   /* 0 = VF_SERVER_REQUEST_TIMEOUT */
+  double request_timeout_s;   /* 0 = VF_SERVER_REQUEST_TIMEOUT_S */
   double error_reward;        /* reward of an item that cannot be scored */
   const char *const *strip_tokens; /* end markers besides the defaults */
   size_t n_strip;
