@@ -18,6 +18,15 @@
  * its id is looked up in NeMo's registry, the "ifevalg" family
  * (verifiable_instructions: IFEval's ids and open-instruct's), unless it
  * names its family itself ("family/id").
+ *
+ * Rows of NeMo-Gym's ifbench server (resources_servers/ifbench/app.py; told
+ * apart by their ids, nemo_ifbench.c) are checked as that server checks
+ * them: in the "ifbench" family, "fraction" by default, every entry False
+ * for a blank response, and loose verdicts too (an entry follows loosely
+ * when one of the non-blank loose variants follows: the item's
+ * "responses"), answered as follow_instruction_list_loose,
+ * follow_all_instructions_loose and reward_loose, without
+ * verifier_metadata.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -27,8 +36,16 @@
 #include "checks/checks.h"
 #include "server/server.h"
 
-/* The family NeMo-Gym's instruction_following server checks with. */
-static const char nemo_family[] = "ifevalg";
+/* The families NeMo-Gym's instruction_following and ifbench servers check
+ * with. */
+static const char nemo_family[] = "ifevalg", ifbench_family[] = "ifbench";
+
+/* An entry's outcome: strict and loose verdicts, and why it is False
+ * without a verdict (malloc'd, or NULL). */
+typedef struct entry {
+  int strict, loose;
+  char *why;
+} entry;
 
 typedef struct nemo_req {
   json_t *meta;      /* the migrated verifier_metadata (owned) */
@@ -36,9 +53,11 @@ typedef struct nemo_req {
   const char *text;  /* the response's text */
   size_t text_len;
   int fraction;      /* grading_mode "fraction" */
+  int ifbench;       /* a row of NeMo-Gym's ifbench server */
+  json_t *variants;  /* ifbench: the loose variants (NULL: blank text) */
   size_t n;          /* entries */
   size_t *slot;      /* per entry: its item in the batch, or SIZE_MAX */
-  char **why;        /* per entry: why it is False without a verdict */
+  entry *e;          /* per entry */
   char note[300];    /* the lists' lengths differ: "" when they agree */
 } nemo_req;
 
@@ -100,7 +119,7 @@ static int check_grading(vf_req *r, const json_t *body, nemo_req *q) {
                         "\"fraction\"", origin(body, "grading_mode"));
     return -1;
   }
-  q->fraction = s && !strcmp(s, "fraction");
+  q->fraction = s ? !strcmp(s, "fraction") : q->ifbench; /* the defaults */
   return 0;
 }
 
@@ -131,9 +150,18 @@ static int check_shape(vf_req *r, const json_t *body, nemo_req *q) {
              origin(body, "kwargs"), nk, nk < q->n ? nk : q->n);
     q->n = nk < q->n ? nk : q->n;
   }
-  if (check_grading(r, body, q))
+  q->ifbench = vf_nemo_ifbench_row(q->ids, q->n);
+  if (check_grading(r, body, q) ||
+      response_text(r, json_object_get(body, "response"), q))
     return -1;
-  return response_text(r, json_object_get(body, "response"), q);
+  if (!q->ifbench || vf_py_isblank(q->text, q->text_len))
+    return 0; /* ifbench: a blank text fails every entry unchecked */
+  q->variants = vf_nemo_loose_variants(q->text, q->text_len);
+  if (!q->variants) {
+    vf_req_fail(r, 500, "out of memory");
+    return -1;
+  }
+  return 0;
 }
 
 /* The kwargs of an entry as NeMo passes them: null is {}, null values are
@@ -151,8 +179,19 @@ static json_t *entry_kwargs(const json_t *kw) {
   return out;
 }
 
-/* The one-instruction item of entry i; NULL with q->why[i] set when the
- * entry cannot be an item (or out of memory: why stays NULL). */
+/* The id an entry's item names: qualified with the row's family unless it
+ * names one, or as it is when the registry lacks that family. */
+static json_t *entry_id(const nemo_req *q, const json_t *id) {
+  const char *fam = q->ifbench ? ifbench_family : nemo_family;
+  const char *s = json_string_value(id);
+  if (strchr(s, '/') || !vf_checks_family_named(fam, strlen(fam)))
+    return json_incref((json_t *)id);
+  return json_pack("s+++", fam, "/", s, "");
+}
+
+/* The one-instruction item of entry i; NULL with q->e[i].why set when the
+ * entry cannot be an item, or NULL alone for an ifbench row's blank text
+ * (False, as NeMo's ifbench server has it) or out of memory. */
 static char *entry_item(nemo_req *q, size_t i, size_t *len) {
   const json_t *id = json_array_get(q->ids, i);
   json_t *kw = entry_kwargs(json_array_get(q->kwargs, i));
@@ -161,19 +200,17 @@ static char *entry_item(nemo_req *q, size_t i, size_t *len) {
     snprintf(msg, sizeof msg, "%s[%zu]: must be %s",
              !json_is_string(id) ? "instruction_id_list" : "kwargs", i,
              !json_is_string(id) ? "a string" : "an object or null");
-    q->why[i] = strdup(msg);
+    q->e[i].why = strdup(msg);
     json_decref(kw);
     return NULL;
   }
-  const char *ids = json_string_value(id);
-  int qualify = !strchr(ids, '/') &&
-                vf_checks_family_named(nemo_family, strlen(nemo_family));
-  snprintf(msg, sizeof msg, "%s/", nemo_family);
-  json_t *qid = qualify ? json_pack("s++", msg, ids, "") : json_incref((json_t *)id);
-  json_t *item = json_pack("{s:[o], s:[o], s:O, s:s%, s:b}",
-                           "instruction_id_list", qid, "kwargs", kw, "prompt",
-                           q->prompt, "response", q->text, q->text_len,
+  json_t *item = json_pack("{s:[o], s:[o], s:O, s:b}", "instruction_id_list",
+                           entry_id(q, id), "kwargs", kw, "prompt", q->prompt,
                            "verbatim", 1);
+  if (item && q->ifbench)
+    json_object_set(item, "responses", q->variants);
+  else if (item)
+    json_object_set_new(item, "response", json_stringn(q->text, q->text_len));
   char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
   json_decref(item);
   if (text)
@@ -184,17 +221,19 @@ static char *entry_item(nemo_req *q, size_t i, size_t *len) {
 /* One item per entry that can be scored; 0, or -1 after a 500 answer. */
 static int build(vf_req *r, nemo_req *q, vf_batch *b) {
   q->slot = calloc(q->n ? q->n : 1, sizeof *q->slot);
-  q->why = calloc(q->n ? q->n : 1, sizeof *q->why);
-  if (!q->slot || !q->why) {
+  q->e = calloc(q->n ? q->n : 1, sizeof *q->e);
+  if (!q->slot || !q->e) {
     vf_req_fail(r, 500, "out of memory");
     return -1;
   }
   for (size_t i = 0; i < q->n; i++) {
     char where[48];
     size_t len = 0;
-    char *item = entry_item(q, i, &len);
     q->slot[i] = SIZE_MAX;
-    if (!item && q->why[i])
+    if (q->ifbench && !q->variants)
+      continue; /* blank text: every entry False, nothing to check */
+    char *item = entry_item(q, i, &len);
+    if (!item && q->e[i].why)
       continue;
     snprintf(where, sizeof where, "instruction_id_list[%zu]", i);
     if (!item || vf_batch_add(b, item, len, where)) {
@@ -207,56 +246,103 @@ static int build(vf_req *r, nemo_req *q, vf_batch *b) {
   return 0;
 }
 
-/* The verdict of entry i from its record; *why: the reason for False
- * without a verdict (malloc'd) or NULL. */
-static int entry_verdict(vf_req *r, const char *record, char **why) {
-  vf_rec x;
-  vf_rec_read(r->srv->metrics, record, r->srv->o.request_timeout_s, &x);
-  json_t *rec = x.ok ? json_loads(record, 0, NULL) : NULL;
-  const json_t *chk = json_array_get(json_object_get(rec, "checks"), 0);
-  int v = x.ok ? vf_check_verdict(chk) : -1;
-  const char *e = json_string_value(json_object_get(chk, "error"));
-  *why = v >= 0 ? NULL : strdup(!x.ok ? x.error : e ? e : "no verdict");
-  json_decref(rec);
+/* A check's verdict in one response's record; *why its error (or NULL). */
+static int check_of(const json_t *resp_rec, const char **why) {
+  const json_t *chk = json_array_get(json_object_get(resp_rec, "checks"), 0);
+  int v = vf_check_verdict(chk);
+  *why = v >= 0 ? NULL : json_string_value(json_object_get(chk, "error"));
+  if (v < 0 && !*why)
+    *why = "no verdict";
   return v == 1;
 }
 
-/* follow_instruction_list and verif_errors; returns how many followed. */
-static size_t follow_list(vf_req *r, nemo_req *q, const vf_batch *b,
-                          json_t *list, json_t *errs) {
+/* Entry e from its record: the strict verdict of the (first) response and
+ * the loose one over all of them (an ifbench row's variants). */
+static void entry_verdict(vf_req *r, const char *record, entry *e) {
+  vf_rec x;
+  vf_rec_read(r->srv->metrics, record, r->srv->o.request_timeout_s, &x);
+  json_t *rec = record ? json_loads(record, 0, NULL) : NULL;
+  const json_t *err = json_object_get(rec, "error");
+  const json_t *results = json_object_get(rec, "results");
+  const char *why = NULL;
+  if (!rec || (err && !json_is_null(err))) {
+    e->why = strdup(rec ? json_string_value(err) ? json_string_value(err)
+                                                 : "scoring failed"
+                        : x.error);
+  } else if (!results) {
+    e->strict = e->loose = check_of(rec, &why);
+  } else {
+    e->strict = check_of(json_array_get(results, 0), &why);
+    for (size_t k = 0; k < json_array_size(results) && !e->loose; k++) {
+      const char *w;
+      e->loose = check_of(json_array_get(results, k), &w);
+    }
+  }
+  if (why)
+    e->why = strdup(why);
+  json_decref(rec);
+}
+
+/* The strict and loose lists and verif_errors; *loose: how many followed
+ * loosely.  Returns how many followed strictly. */
+static size_t follow_lists(vf_req *r, nemo_req *q, const vf_batch *b,
+                           json_t *list, json_t *loose_list, json_t *errs,
+                           size_t *loose) {
   size_t followed = 0;
+  *loose = 0;
   for (size_t i = 0; i < q->n; i++) {
-    char *why = q->why[i];
-    int pass = 0;
-    q->why[i] = NULL;
+    entry *e = &q->e[i];
     if (q->slot[i] != SIZE_MAX)
-      pass = entry_verdict(r, b->out[q->slot[i]], &why);
-    followed += (size_t)pass;
-    json_array_append_new(list, json_boolean(pass));
-    if (why)
+      entry_verdict(r, b->out[q->slot[i]], e);
+    followed += (size_t)e->strict;
+    *loose += (size_t)e->loose;
+    json_array_append_new(list, json_boolean(e->strict));
+    json_array_append_new(loose_list, json_boolean(e->loose));
+    if (e->why)
       json_array_append_new(errs, json_pack("{s:i, s:O, s:s}", "index",
                                             (json_int_t)i, "instruction_id",
                                             json_array_get(q->ids, i), "error",
-                                            why));
-    free(why);
+                                            e->why));
   }
   return followed;
 }
 
+/* NeMo's reward of k entries followed out of the row's n. */
+static double grade(const nemo_req *q, size_t k) {
+  if (!q->fraction)
+    return k == q->n;
+  return q->n ? (double)k / (double)q->n : 0.0;
+}
+
+/* The ifbench server's extra fields: the loose verdicts, the grading mode. */
+static int ifbench_fields(json_t *body, const nemo_req *q, json_t *loose_list,
+                          size_t loose) {
+  return json_object_set_new(body, "reward_loose",
+                             json_real(grade(q, loose))) ||
+         json_object_set_new(body, "follow_all_instructions_loose",
+                             json_boolean(loose == q->n)) ||
+         json_object_set(body, "follow_instruction_list_loose", loose_list) ||
+         (!json_object_get(body, "grading_mode") &&
+          json_object_set_new(body, "grading_mode",
+                              json_string(q->fraction ? "fraction"
+                                                      : "binary")));
+}
+
 static int write_answer(vf_req *r, json_t *body, nemo_req *q,
                         const vf_batch *b) {
-  json_t *list = json_array(), *errs = json_array();
-  size_t followed = list && errs ? follow_list(r, q, b, list, errs) : 0;
-  int all = followed == q->n;
-  double reward = !q->fraction ? (double)all
-                  : q->n       ? (double)followed / (double)q->n
-                               : 0.0;
-  int rc = !list || !errs ||
-           json_object_set(body, "verifier_metadata", q->meta) ||
-           json_object_set_new(body, "reward", json_real(reward)) ||
+  json_t *list = json_array(), *loose_list = json_array(), *errs = json_array();
+  size_t loose = 0;
+  size_t followed = list && loose_list && errs
+                        ? follow_lists(r, q, b, list, loose_list, errs, &loose)
+                        : 0;
+  int rc = !list || !loose_list || !errs ||
+           (!q->ifbench &&
+            json_object_set(body, "verifier_metadata", q->meta)) ||
+           json_object_set_new(body, "reward", json_real(grade(q, followed))) ||
            json_object_set_new(body, "follow_all_instructions",
-                               json_boolean(all)) ||
-           json_object_set(body, "follow_instruction_list", list);
+                               json_boolean(followed == q->n)) ||
+           json_object_set(body, "follow_instruction_list", list) ||
+           (q->ifbench && ifbench_fields(body, q, loose_list, loose));
   if (!rc && json_array_size(errs))
     rc = json_object_set(body, "verif_errors", errs);
   if (!rc && q->note[0])
@@ -264,20 +350,22 @@ static int write_answer(vf_req *r, json_t *body, nemo_req *q,
   char *text = rc ? NULL : json_dumps(body, JSON_COMPACT);
   rc = !text || vf_buf_append(&r->out, text, strlen(text));
   free(text);
-  json_decref(list);
   if (json_array_size(errs))
     r->items_err++;
   else
     r->items_ok++;
+  json_decref(list);
+  json_decref(loose_list);
   json_decref(errs);
   return rc ? -1 : 0;
 }
 
 static void nemo_free(nemo_req *q) {
-  for (size_t i = 0; q->why && i < q->n; i++)
-    free(q->why[i]);
-  free(q->why);
+  for (size_t i = 0; q->e && i < q->n; i++)
+    free(q->e[i].why);
+  free(q->e);
   free(q->slot);
+  json_decref(q->variants);
   json_decref(q->meta);
 }
 

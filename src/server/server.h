@@ -280,6 +280,18 @@ void vf_prompt_instruction(const char *p, size_t len, size_t *b, size_t *e);
 size_t vf_strip_markers(char *s, size_t len, const char *const *extra,
                         size_t nextra);
 
+/* ---- NeMo-Gym's ifbench rows (nemo_ifbench.c) --------------------------- */
+
+/* 1 when the first n instruction ids are those of NeMo-Gym's ifbench server:
+ * some resolve in the "ifbench" family and none in "ifevalg" (0 while the
+ * registry has no "ifbench" family). */
+int vf_nemo_ifbench_row(const struct json_t *ids, size_t n);
+
+/* The loose variants of response r[0..n) in IFBench's order (the response,
+ * without '*', without its first line, last line, both, and those without
+ * '*'), the blank ones left out: a new JSON array, NULL when out of memory. */
+struct json_t *vf_nemo_loose_variants(const char *r, size_t n);
+
 /* ---- metrics (metrics.c) ---------------------------------------------- */
 
 /* Counters that are not per request. */
