@@ -82,6 +82,13 @@ for file, family in (("instruction_following_example_rollouts.jsonl", "ifevalg")
         else:
             t.check(js["reward"] == row["reward"],
                     "%s: reward %s, NeMo recorded %s" % (name, js["reward"], row["reward"]))
+        if family == "ifbench":  # IFBenchVerifyResponse's loose fields (ifbench/app.py:64-73)
+            loose = js.get("follow_instruction_list_loose")
+            t.check(isinstance(loose, list) and len(loose) == len(ids) and
+                    all(l or not s for l, s in zip(loose, js["follow_instruction_list"])) and
+                    isinstance(js.get("reward_loose"), float) and
+                    js.get("grading_mode") == row["grading_mode"] and "verifier_metadata" not in js,
+                    "%s: the ifbench answer: %s" % (name, {k: v for k, v in js.items() if k != "response"}))
 
 # ---- the current format: verifier_metadata, grading modes, echo ----------------
 resp = {"id": "r", "output": [{"type": "reasoning", "summary": []},
@@ -128,6 +135,32 @@ t.check(st == 400 and "grading_mode" in js["error"], "bad grading_mode: %d %s" %
 st, js, _ = call("POST", "/verify", {"responses_create_params": {}, "response": resp,
                                      "verifier_metadata": {"prompt": "p", "kwargs": []}})
 t.check(st == 400 and "instruction_id_list" in js["error"], "missing field: %d %s" % (st, js))
+
+# ---- ifbench rows: loose variants, a blank response, the default grading ------------
+if "ifbench" in families:
+    ifb = {"id": 9, "responses_create_params": {"input": []}, "prompt": "p",
+           "instruction_id_list": ["format:no_whitespace", "format:no_whitespace"],
+           "kwargs": [{"N": None}, None]}
+
+    def said(text):
+        return {"id": "r", "output": [{"type": "message", "content": [{"type": "output_text",
+                                                                       "text": text}]}]}
+    # ifbench/app.py:77-93: the response without its first line is a loose variant
+    js, why = verify(dict(ifb, response=said("A title line\nnowhitespacehere")))
+    t.check(js is not None and js["follow_instruction_list"] == [False, False] and
+            js["follow_instruction_list_loose"] == [True, True] and js["reward"] == 0.0 and
+            js["reward_loose"] == 1.0 and js["grading_mode"] == "fraction",
+            "ifbench loose variant: %s" % (js or why))
+    # ifbench/app.py:124-127: a blank response fails every entry, strict and loose
+    js, why = verify(dict(ifb, response=said(" \n\t "), grading_mode="binary"))
+    t.check(js is not None and js["follow_instruction_list_loose"] == [False, False] and
+            js["reward"] == 0.0 and js["reward_loose"] == 0.0 and "verif_errors" not in js,
+            "ifbench blank response: %s" % (js or why))
+    js, why = verify(dict(ifb, response=said("nowhitespace"), grading_mode="binary"))
+    t.check(js is not None and js["reward"] == 1.0 and js["follow_all_instructions_loose"] is True,
+            "ifbench binary: %s" % (js or why))
+else:
+    t.skip("ifbench rows' loose variants (family ifbench not in verif's registry yet)")
 
 # ---- GET /reverify_mode, as rollout_reverification reads it ----------------------
 st, js, _ = call("GET", "/reverify_mode")
