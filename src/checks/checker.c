@@ -316,14 +316,23 @@ const char *vf_checker_id(const vf_checker *c) { return c->def->id; }
 
 const char *vf_checker_family(const vf_checker *c) { return c->family; }
 
-vf_status vf_checker_run(const vf_checker *c, const char *response, size_t len,
-                         vf_verdict *out, vf_error *err) {
-  size_t bad;
+vf_status vf_checker_run_valid(const vf_checker *c, const char *response,
+                               size_t len, vf_verdict *out, vf_error *err) {
   out->pass = 0;
   out->raised = 0;
   out->reason[0] = '\0';
-  if (!vf_utf8_valid(response, len, &bad))
+  return c->def->check(c, response, len, out, err);
+}
+
+vf_status vf_checker_run(const vf_checker *c, const char *response, size_t len,
+                         vf_verdict *out, vf_error *err) {
+  size_t bad;
+  if (!vf_utf8_valid(response, len, &bad)) {
+    out->pass = 0;
+    out->raised = 0;
+    out->reason[0] = '\0';
     return vf_set_error(err, VF_EUTF8,
                         "response is not valid UTF-8 (byte offset %zu)", bad);
-  return c->def->check(c, response, len, out, err);
+  }
+  return vf_checker_run_valid(c, response, len, out, err);
 }

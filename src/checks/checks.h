@@ -24,11 +24,14 @@
 #define VF_CTX_NRE 16
 #define VF_MAX_FAMILIES 8
 
+typedef struct vf_recache vf_recache;
+
 struct vf_ctx {
   char *data_dir;
   vf_punkt *punkt;
   vf_langdetect *lang;
   vf_sentsplit *sents;   /* instructions_util.split_into_sentences */
+  vf_recache *recache;   /* kwargs patterns (recache.c); thread-safe */
   vf_re *re[VF_CTX_NRE]; /* IFEval's fixed patterns, compiled once */
   void *fam[VF_MAX_FAMILIES]; /* family i's state (its init's), or NULL */
   unsigned fam_ready;         /* bit i: family i's init succeeded */
@@ -191,6 +194,21 @@ void vf_ifbench_fini(vf_ctx *ctx, void *state);
 vf_status vf_checker_from_json(const vf_ctx *ctx, const char *family,
                                const char *id, const void *kwargs,
                                vf_checker **out, vf_error *err);
+
+/* vf_checker_run for a response already known to be valid UTF-8 (checked
+ * once for several checkers). */
+vf_status vf_checker_run_valid(const vf_checker *c, const char *response,
+                               size_t len, vf_verdict *out, vf_error *err);
+
+/* A kwargs pattern compiled through the context's cache (recache.c): a
+ * new reference (free it with vf_re_free), the same compiled pattern for
+ * the same pattern text and flags, as Python's re module caches them.
+ * Errors as vf_re_compile's.  vf_recache_new / _free build and free the
+ * cache of a context. */
+vf_status vf_ctx_re_compile(const vf_ctx *ctx, const char *pat, size_t len,
+                            unsigned flags, vf_re **out, vf_error *err);
+vf_status vf_recache_new(vf_recache **out, vf_error *err);
+void vf_recache_free(vf_recache *c);
 
 /* vf_follow_instructions (verif.h) on parsed JSON: ids and kwargs are
  * json_t * lists (anything else: VF_EJSON).  For the NeMo-Gym /verify

@@ -9,6 +9,7 @@
  * followed and nothing else.  Only running out of memory fails the call.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ static vf_status follow_one(const vf_ctx *ctx, const char *family,
     st = vf_checker_from_json(ctx, family, json_string_value(id),
                               json_is_object(kw) ? kw : NULL, &c, &e);
   if (!st)
-    st = vf_checker_run(c, resp, len, &v, &e);
+    st = vf_checker_run_valid(c, resp, len, &v, &e);
   vf_checker_free(c);
   f->code = st;
   f->followed = !st && v.pass;
@@ -62,7 +63,14 @@ vf_status vf_follow_list(const vf_ctx *ctx, const char *family,
   vf_follow *f = calloc(k ? k : 1, sizeof *f);
   if (!f)
     return vf_set_error(err, VF_ENOMEM, "out of memory");
-  for (size_t i = 0; i < k; i++)
+  size_t bad;
+  bool valid = vf_utf8_valid(response, len, &bad);
+  for (size_t i = 0; i < k && !valid; i++) { /* every entry: the same error */
+    f[i].code = VF_EUTF8;
+    snprintf(f[i].reason, sizeof f[i].reason,
+             "response is not valid UTF-8 (byte offset %zu)", bad);
+  }
+  for (size_t i = 0; i < k && valid; i++)
     if (follow_one(ctx, family ? family : "ifevalg", json_array_get(ids, i),
                    json_array_get(kwargs, i), response, len, &f[i])) {
       free(f);

@@ -111,7 +111,8 @@ static vf_status prep_patterns(vf_checker *c, bool bounded, vf_error *err) {
       vf_buf_free(&pat);
       return vf_set_error(err, VF_ENOMEM, "out of memory");
     }
-    vf_status st = vf_re_compile(pat.data, pat.len, VF_RE_I, &c->re[i], err);
+    vf_status st = vf_ctx_re_compile(c->ctx, pat.data, pat.len, VF_RE_I,
+                                      &c->re[i], err);
     vf_buf_free(&pat);
     c->nre = i + 1;
     if (st)
@@ -433,7 +434,8 @@ static vf_status set_pattern(vf_checker *c, vf_buf *pat, unsigned flags,
   vf_status st = c->re ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
   if (c->re) {
     c->nre = 1;
-    st = vf_re_compile(pat->data, pat->len, flags, &c->re[0], err);
+    st = vf_ctx_re_compile(c->ctx, pat->data, pat->len, flags, &c->re[0],
+                           err);
   }
   vf_buf_free(pat);
   return st;

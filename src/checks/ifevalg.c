@@ -14,6 +14,7 @@
  * reason says what the reference raises.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +259,8 @@ static vf_status compile_keywords(vf_checker *c, size_t k, vf_error *err) {
     size_t b = 0, e = KW_LEN(c, i);
     vf_py_strip(KW_STR(c, i), &b, &e);
     vf_status st =
-        vf_re_compile(KW_STR(c, i) + b, e - b, VF_RE_I, &c->re[i], err);
+        vf_ctx_re_compile(c->ctx, KW_STR(c, i) + b, e - b, VF_RE_I, &c->re[i],
+                          err);
     c->nre = i + 1;
     if (st)
       return st;
@@ -321,7 +323,7 @@ static vf_status prep_phrase(vf_checker *c, vf_error *err) {
   free(w.w);
   if (!st) {
     c->re = calloc(1, sizeof *c->re);
-    st = c->re ? vf_re_compile(pat.data, pat.len, 0, &c->re[0], err)
+    st = c->re ? vf_ctx_re_compile(c->ctx, pat.data, pat.len, 0, &c->re[0], err)
                : nomem(err);
     c->nre = c->re != NULL;
   }
@@ -501,6 +503,9 @@ static vf_status exclude_word_harder(const vf_checker *c, const char *r,
 /* First code point of a word, lower-cased: its code point, or -1 when
  * lower() gives more than one character. */
 static int32_t lower_initial(const char *s, size_t n, vf_buf *tmp) {
+  unsigned char c0 = (unsigned char)s[0];
+  if (c0 < 0x80)
+    return c0 >= 'A' && c0 <= 'Z' ? c0 + 32 : c0;
   int32_t cp;
   size_t k = vf_utf8_decode(s, n, 0, &cp);
   vf_buf_reset(tmp);
@@ -609,11 +614,32 @@ done:
   return st;
 }
 
+/* The first and the last token of nltk.word_tokenize(r) (into tk, with
+ * tk->n at least 2 when r has two tokens or more): only the first and the
+ * last Punkt sentence are tokenized, each giving one token or more. */
+static int edge_tokens(const vf_checker *c, const char *r, size_t n,
+                       tokens *tk) {
+  vf_span *sp;
+  size_t ns;
+  if (vf_punkt_sentences(c->ctx->punkt, r, n, &sp, &ns))
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; i < ns && i < 2 && !rc; i++) {
+    vf_span s = sp[i ? ns - 1 : 0];
+    if (i && ns == 1)
+      break;
+    rc = vf_word_tokenize_sentence(r + s.b, s.e - s.b, add_token, tk) ||
+         tk->oom;
+  }
+  free(sp);
+  return rc ? -1 : 0;
+}
+
 static vf_status start_end(const vf_checker *c, const char *r, size_t n,
                            vf_verdict *v, vf_error *err) {
   tokens tk = {0};
   vf_buf a = {0}, b = {0};
-  vf_status st = word_tokenize(c, r, n, &tk) ? nomem(err) : VF_OK;
+  vf_status st = edge_tokens(c, r, n, &tk) ? nomem(err) : VF_OK;
   if (!st && tk.n < 2) {
     vf_fail(v, "fewer than two words");
   } else if (!st) {
@@ -816,17 +842,28 @@ static int word_matches(const vf_checker *c, const char *s, size_t b,
   return eq;
 }
 
-/* Span of the first or last word of s.split(); false when none. */
+/* Span of the first or last word of s.split(); false when none.  The
+ * last is found from the end. */
 static bool edge_word(const char *s, size_t n, bool last, size_t *wb,
                       size_t *we) {
-  size_t pos = 0, b, e;
-  bool any = false;
-  while (vf_py_split_next(s, n, &pos, &b, &e)) {
-    *wb = b, *we = e, any = true;
-    if (!last)
+  size_t pos = 0;
+  if (!last)
+    return vf_py_split_next(s, n, &pos, wb, we);
+  size_t e = n;
+  vf_py_rstrip(s, 0, &e);
+  if (e == 0)
+    return false;
+  size_t b = e;
+  while (b > 0) {
+    size_t p = vf_utf8_prev(s, b);
+    int32_t cp;
+    vf_utf8_decode(s, e, p, &cp);
+    if (vf_py_isspace(cp))
       break;
+    b = p;
   }
-  return any;
+  *wb = b, *we = e;
+  return true;
 }
 
 static vf_status first_word_answer(const vf_checker *c, const char *r,
@@ -919,9 +956,32 @@ static vf_status punctuation_exclamation(const vf_checker *c, const char *r,
   return no_char(r, n, '!', v);
 }
 
+/* len(re.findall(r"\b[a-z]+\b", r)) for ASCII text: the maximal runs of
+ * \w ([0-9A-Za-z_] there) made of a-z only; -1 when r is not ASCII. */
+static long ascii_lower_words(const char *r, size_t n) {
+  long k = 0;
+  bool in = false, lower = false;
+  for (size_t i = 0; i <= n; i++) {
+    unsigned char ch = i < n ? (unsigned char)r[i] : ' ';
+    if (ch >= 0x80)
+      return -1;
+    bool w = (ch >= '0' && ch <= '9') ||
+             ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '_';
+    if (w && !in)
+      lower = true;
+    if (w)
+      lower &= ch >= 'a' && ch <= 'z';
+    k += in && !w && lower;
+    in = w;
+  }
+  return k;
+}
+
 static vf_status lowercase_counting(const vf_checker *c, const char *r,
                                     size_t n, vf_verdict *v, vf_error *err) {
-  long k = vf_re_count(STATE(c)->lower, r, n);
+  long k = ascii_lower_words(r, n);
+  if (k < 0)
+    k = vf_re_count(STATE(c)->lower, r, n);
   if (k < 0)
     return regex_failed(err);
   v->pass = k <= KW_INT(c, 0);
@@ -1001,29 +1061,50 @@ static vf_status counting_composition(const vf_checker *c, const char *r,
   return VF_OK;
 }
 
-static int cmp_token(const void *a, const void *b, void *ud) {
-  const vf_span *x = a, *y = b;
-  const char *t = ud;
-  size_t lx = x->e - x->b, ly = y->e - y->b;
-  int d = memcmp(t + x->b, t + y->b, lx < ly ? lx : ly);
-  return d ? d : (lx > ly) - (lx < ly);
+/* Index of the first token equal to an earlier one, or -1 (an open
+ * addressing set of token indices); -2 when out of memory. */
+static long repeated_token(const tokens *tk) {
+  size_t cap = 16;
+  while (cap < 2 * tk->n)
+    cap *= 2;
+  size_t *set = malloc(cap * sizeof *set);
+  if (!set)
+    return -2;
+  memset(set, 0xFF, cap * sizeof *set);
+  long dup = -1;
+  for (size_t i = 0; i < tk->n && dup < 0; i++) {
+    const char *t = tk->text.data + tk->t[i].b;
+    size_t len = tk->t[i].e - tk->t[i].b;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t k = 0; k < len; k++)
+      h = (h ^ (unsigned char)t[k]) * 1099511628211ull;
+    size_t at = (size_t)h & (cap - 1);
+    for (; set[at] != SIZE_MAX; at = (at + 1) & (cap - 1)) {
+      vf_span o = tk->t[set[at]];
+      if (o.e - o.b == len && !memcmp(tk->text.data + o.b, t, len)) {
+        dup = (long)i;
+        break;
+      }
+    }
+    set[at] = i;
+  }
+  free(set);
+  return dup;
 }
 
 static vf_status count_unique(const vf_checker *c, const char *r, size_t n,
                               vf_verdict *v, vf_error *err) {
   tokens tk = {0};
-  if (word_tokenize(c, r, n, &tk)) {
+  long i = word_tokenize(c, r, n, &tk) ? -2 : repeated_token(&tk);
+  if (i == -2) {
     tokens_free(&tk);
     return nomem(err);
   }
-  if (tk.n)
-    qsort_r(tk.t, tk.n, sizeof *tk.t, cmp_token, tk.text.data);
-  v->pass = 1;
-  for (size_t i = 1; i < tk.n && v->pass; i++)
-    if (!cmp_token(&tk.t[i - 1], &tk.t[i], tk.text.data))
-      vf_fail(v, "the word \"%.*s\" is repeated",
-              (int)(tk.t[i].e - tk.t[i].b > 40 ? 40 : tk.t[i].e - tk.t[i].b),
-              tk.text.data + tk.t[i].b);
+  v->pass = i < 0;
+  if (i >= 0)
+    vf_fail(v, "the word \"%.*s\" is repeated",
+            (int)(tk.t[i].e - tk.t[i].b > 40 ? 40 : tk.t[i].e - tk.t[i].b),
+            tk.text.data + tk.t[i].b);
   tokens_free(&tk);
   return VF_OK;
 }

@@ -68,6 +68,8 @@ vf_status vf_ctx_new(vf_ctx **out, const char *data_dir, vf_error *err) {
   LOAD(vf_punkt_load, "punkt_tab/english", &ctx->punkt);
   LOAD(vf_langdetect_load, "langdetect", &ctx->lang);
   st = vf_sentsplit_new(&ctx->sents, err);
+  if (!st)
+    st = vf_recache_new(&ctx->recache, err);
   if (st)
     goto fail;
   st = vf_checks_init(ctx, err);
@@ -87,6 +89,7 @@ void vf_ctx_free(vf_ctx *ctx) {
   vf_punkt_free(ctx->punkt);
   vf_langdetect_free(ctx->lang);
   vf_sentsplit_free(ctx->sents);
+  vf_recache_free(ctx->recache);
   free(ctx->data_dir);
   free(ctx);
 }

@@ -14,6 +14,7 @@
 #include "text/regex.h"
 
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct vf_re {
+  atomic_int refs; /* vf_re_ref / vf_re_free */
   pcre2_code *code;
   unsigned groups;
   bool anchored; /* compiled with VF_RE_ANCHORED */
@@ -406,6 +408,7 @@ vf_status vf_re_compile(const char *pat, size_t len, unsigned flags,
   re = calloc(1, sizeof *re);
   if (!cc || !re)
     goto done;
+  atomic_init(&re->refs, 1);
   pcre2_set_newline(cc, PCRE2_NEWLINE_LF);
   uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_ALT_CIRCUMFLEX |
                   PCRE2_NO_UTF_CHECK;
@@ -445,8 +448,14 @@ done:
   return st;
 }
 
+vf_re *vf_re_ref(vf_re *re) {
+  if (re)
+    atomic_fetch_add_explicit(&re->refs, 1, memory_order_relaxed);
+  return re;
+}
+
 void vf_re_free(vf_re *re) {
-  if (!re)
+  if (!re || atomic_fetch_sub_explicit(&re->refs, 1, memory_order_acq_rel) > 1)
     return;
   pcre2_code_free(re->code);
   free(re);

@@ -31,6 +31,9 @@ enum {
 /* Compiles a Python-syntax pattern.  On failure err names the offset. */
 vf_status vf_re_compile(const char *pat, size_t len, unsigned flags,
                         vf_re **out, vf_error *err);
+/* A pattern is reference-counted: vf_re_ref adds a holder (and returns
+ * re), vf_re_free drops one and frees the pattern with the last. */
+vf_re *vf_re_ref(vf_re *re);
 void vf_re_free(vf_re *re);
 
 /* Number of capturing groups in the pattern. */

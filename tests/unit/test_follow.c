@@ -123,6 +123,9 @@ static void semantics(void) {
   /* the family: ifevalg by default, a qualified id names its own */
   entries("[\"paragraphs:paragraphs\", \"ifeval/punctuation:no_comma\"]",
           "[{}, {}]", "a *** b", "11", VF_OK, NULL);
+  /* invalid UTF-8: every entry says so, none is followed */
+  entries("[\"punctuation:no_comma\", \"punctuation:no_comma\"]", "[{}, {}]",
+          "ab\xff", "00", VF_EUTF8, "not valid UTF-8 (byte offset 2)");
   vf_follow *f = NULL;
   size_t n = 9;
   vf_error err = {0};
