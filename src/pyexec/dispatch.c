@@ -72,6 +72,7 @@ static void fail_pending(vf_pool *p) {
 
 static void gone(vf_pool *p, vf_worker *w, int failed_start);
 static void unit_next(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u);
+static void read_worker(vf_pool *p, vf_worker *w);
 
 /* The pool cannot run Python any more: stop every worker (no batch may
  * outlive its job) and fail what is waiting. */
@@ -303,6 +304,9 @@ static void on_spawned(vf_pool *p, const vf_zmsg *m, int *fds) {
   w->pidfd = fds[2];
   w->shm = shm;
   w->pid = m->pid;
+  p->stats.costs.spawns++;
+  p->stats.costs.fork_s += m->fork_us / 1e6;
+  p->stats.costs.spawn_s += m->spawn_us / 1e6;
   w->fail[0] = '\0';
   w->seen_cur = INT32_MIN; /* marks "not ready yet" until READY */
   w->state = W_STARTING;
@@ -329,6 +333,11 @@ static void on_zmsg(vf_pool *p, const vf_zmsg *m, int *fds) {
     }
     break;
   case VF_Z_EXITED:
+    p->stats.costs.exited++;
+    p->stats.costs.exited_s += m->fork_us / 1e6;
+    w = by_pid(p, m->pid);
+    if (w && w->sock >= 0) /* what it sent before it ended comes first */
+      read_worker(p, w);
     w = by_pid(p, m->pid);
     vf_ipc_describe_status(m->status, st, sizeof st);
     if (w)
@@ -369,7 +378,7 @@ static void maintain(vf_pool *p, uint64_t now) {
     vf_worker *w = &p->w[i];
     if (w->state != W_EMPTY || now < w->spawn_after)
       continue;
-    vf_zmsg m = {VF_Z_SPAWN, i, 0, 0, {0}};
+    vf_zmsg m = {VF_Z_SPAWN, i, 0, 0, 0, 0, {0}};
     if (vf_ipc_send_zmsg(p->zfd, &m, NULL, 0)) {
       zygote_lost(p);
       return;
@@ -604,13 +613,23 @@ static size_t pick(vf_job *j, uint32_t *idx, size_t want) {
   return k;
 }
 
-/* Sends checks w->idx[0..k) of j to idle worker w as one batch; returns
- * how many fitted (0: out of memory; the caller takes them back). */
-static size_t send_batch(vf_pool *p, vf_worker *w, vf_job *j, size_t k) {
+/* Sends checks w->idx[0..k) of j to idle worker w as one batch (marked
+ * the unit's last when last and they all fit); returns how many fitted (0:
+ * out of memory; the caller takes them back). */
+static size_t send_batch(vf_pool *p, vf_worker *w, vf_job *j, size_t k,
+                         int last) {
   uint32_t seq = ++p->seq;
+  size_t at = w->out.len;
   size_t m = vf_batch_encode(p->enc, seq, j->checks, w->idx, k, &w->out);
   if (m == 0)
     return 0;
+  if (last && m == k) {
+    vf_batch_hdr h;
+    char *hp = w->out.data + at + sizeof(vf_frame_hdr);
+    memcpy(&h, hp, sizeof h);
+    h.flags |= VF_BATCH_LAST;
+    memcpy(hp, &h, sizeof h);
+  }
   for (size_t i = 0; i < m; i++)
     j->state[w->idx[i]] = C_SENT;
   atomic_store_explicit(&w->shm->done, 0, memory_order_relaxed);
@@ -633,7 +652,7 @@ static void assign(vf_pool *p, vf_worker *w, vf_job *j) {
   size_t want = (pending + (size_t)p->nworkers - 1) / (size_t)p->nworkers;
   want = want < 1 ? 1 : want > VF_BATCH_MAX ? VF_BATCH_MAX : want;
   size_t k = pick(j, w->idx, want);
-  size_t m = send_batch(p, w, j, k);
+  size_t m = send_batch(p, w, j, k, 0);
   for (size_t i = m; i < k; i++)
     requeue(j, w->idx[i]);
 }
@@ -642,12 +661,15 @@ static void assign(vf_pool *p, vf_worker *w, vf_job *j) {
  * on; 0 when it could not be sent (the unit goes back on the stack). */
 static int assign_unit(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u) {
   size_t k = 0;
-  for (uint32_t i = u->scan; i < u->first + u->count && k < VF_BATCH_MAX; i++)
+  uint32_t i = u->scan, end = u->first + u->count;
+  for (; i < end && k < VF_BATCH_MAX; i++)
     if (j->state[i] == C_PENDING)
       w->idx[k++] = i;
+  while (i < end && j->state[i] != C_PENDING)
+    i++;
   u->owner = (int)(w - p->w);
   w->unit = u;
-  if (send_batch(p, w, j, k) == 0) {
+  if (send_batch(p, w, j, k, i == end) == 0) {
     w->unit = NULL;
     unit_release(j, u);
     return 0;
@@ -658,11 +680,33 @@ static int assign_unit(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u) {
   return 1;
 }
 
+/* Adds what a process that finished its unit says it cost (diagnostics:
+ * sums only, so a lying process skews nothing but its own figures). */
+static void add_costs(vf_pool *p, const vf_shm_cost *c) {
+  vf_pool_costs *s = &p->stats.costs;
+  s->units++;
+  s->afterfork_s += (double)c->afterfork_ns / 1e9;
+  s->sandbox_s += (double)c->sandbox_ns / 1e9;
+  s->setup_s += (double)c->setup_ns / 1e9;
+  s->setup_faults += c->setup_faults;
+  s->compile_s += (double)c->compile_ns / 1e9;
+  s->compiles += c->compiles;
+  s->first_check_s += (double)c->first_ns / 1e9;
+  s->other_checks_s += (double)c->rest_ns / 1e9;
+  s->other_checks += c->rest;
+  s->check_faults += c->check_faults;
+  s->done_s += (double)c->done_ns / 1e9;
+}
+
 /* After a batch of unit u: its next batch, or the end of the process. */
 static void unit_next(vf_pool *p, vf_worker *w, vf_job *j, vf_unit *u) {
   if (u && u->owner < 0 && unit_pending(j, u) && assign_unit(p, w, j, u))
     return;
   w->finished = u && !unit_pending(j, u);
+  if (w->finished) {
+    vf_shm_cost c = w->shm->cost;
+    add_costs(p, &c);
+  }
   kill_worker(w);
   gone(p, w, 0);
 }

@@ -25,6 +25,12 @@ uint64_t vf_ipc_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t vf_ipc_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int vf_ipc_write_all(int fd, const void *p, size_t n) {
   const char *s = p;
   while (n > 0) {

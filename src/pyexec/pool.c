@@ -47,7 +47,8 @@ int vf_pool_start_zygote(vf_pool *p) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
     return -1;
-  vf_zygote_cfg cfg = {p->memory_bytes, sv[1], KEEP_STDERR, p->row, 0, ""};
+  vf_zygote_cfg cfg = {p->memory_bytes, sv[1], KEEP_STDERR, p->row, 0, "",
+                       NULL};
   const char *fault = getenv("VERIF_PYEXEC_FAULT");
   if (fault)
     snprintf(cfg.fault, sizeof cfg.fault, "%s", fault);
@@ -173,7 +174,7 @@ static void close_worker(vf_worker *w) {
 
 static void stop_zygote(vf_pool *p) {
   if (p->zfd >= 0) {
-    vf_zmsg m = {VF_Z_QUIT, 0, 0, 0, {0}};
+    vf_zmsg m = {VF_Z_QUIT, 0, 0, 0, 0, 0, {0}};
     vf_ipc_send_zmsg(p->zfd, &m, NULL, 0);
     close(p->zfd);
     p->zfd = -1;

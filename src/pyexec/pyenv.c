@@ -8,6 +8,7 @@
  */
 #include "pyexec/pyside.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,52 @@ static int run_source(const char *modname, const char *src) {
   return r ? 0 : -1;
 }
 
+static int import_all(char *why, size_t n);
+
+/* A stand-in for os.register_at_fork while the pre-imports run. */
+static PyObject *no_hook(PyObject *self, PyObject *args, PyObject *kw) {
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef no_hook_def = {
+    "register_at_fork", (PyCFunction)(void (*)(void))no_hook,
+    METH_VARARGS | METH_KEYWORDS, NULL};
+
+/* Swaps os.register_at_fork with *fn (NULL: with no_hook). */
+static int swap_at_fork(PyObject **fn) {
+  PyObject *os = PyImport_ImportModule("os");
+  PyObject *old = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
+  PyObject *rep = *fn ? *fn : PyCFunction_NewEx(&no_hook_def, NULL, NULL);
+  int rc = old && rep ? PyObject_SetAttrString(os, "register_at_fork", rep)
+                      : -1;
+  if (*fn)
+    Py_DECREF(*fn);
+  else
+    Py_XDECREF(rep);
+  *fn = old;
+  Py_XDECREF(os);
+  return rc;
+}
+
+/* Imports the table.  The at-fork hooks the modules would register
+ * (random's reseed, Python code that costs every fresh process about 45
+ * page faults) are left out: workers reseed random in C (vf_pyenv_reseed). */
 static int preload_all(char *why, size_t n) {
+  PyObject *hook = NULL;
+  if (swap_at_fork(&hook)) {
+    vf_pyrun_take_error(NULL, why);
+    return -1;
+  }
+  int rc = import_all(why, n);
+  if (swap_at_fork(&hook) && rc == 0) {
+    vf_pyrun_take_error(NULL, why);
+    rc = -1;
+  }
+  Py_XDECREF(hook);
+  return rc;
+}
+
+static int import_all(char *why, size_t n) {
   for (size_t i = 0; i < sizeof preload / sizeof *preload; i++) {
     PyObject *m = PyImport_ImportModule(preload[i].name);
     if (m) {
@@ -188,9 +234,32 @@ static int fill_env(vf_pyenv *env) {
   env->s_builtins = PyUnicode_InternFromString("__builtins__");
   env->s_check = PyUnicode_InternFromString("check_following");
   env->llm_module = PyImport_ImportModule("llm_call");
-  return env->builtins && env->s_builtins && env->s_check && env->llm_module
+  PyObject *gc = PyImport_ImportModule("gc");
+  env->gc_collect = gc ? PyObject_GetAttrString(gc, "collect") : NULL;
+  Py_XDECREF(gc);
+  PyObject *rnd = PyImport_ImportModule("random");
+  PyObject *crnd = PyImport_ImportModule("_random");
+  PyObject *type = crnd ? PyObject_GetAttrString(crnd, "Random") : NULL;
+  env->random_inst = rnd ? PyObject_GetAttrString(rnd, "_inst") : NULL;
+  env->random_seed = type ? PyObject_GetAttrString(type, "seed") : NULL;
+  Py_XDECREF(rnd);
+  Py_XDECREF(crnd);
+  Py_XDECREF(type);
+  return env->builtins && env->s_builtins && env->s_check &&
+                 env->llm_module && env->gc_collect && env->random_inst &&
+                 env->random_seed
              ? 0
              : -1;
+}
+
+int vf_pyenv_reseed(vf_pyenv *env) {
+  PyObject *r = PyObject_CallOneArg(env->random_seed, env->random_inst);
+  if (!r) {
+    PyErr_Clear();
+    return -1;
+  }
+  Py_DECREF(r);
+  return 0;
 }
 
 vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n) {
@@ -213,6 +282,8 @@ vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n) {
    * its pages with the zygote instead of copying them on first GC. */
   if (PyRun_SimpleString("import gc\ngc.collect()\ngc.freeze()\n") != 0)
     goto pyfail;
+  malloc_trim(0); /* free heap pages go back: workers get them zeroed,
+                     not copied, and fork has fewer pages to share */
   return env;
 pyfail:
   vf_pyrun_take_error(NULL, why);

@@ -102,12 +102,36 @@ vf_status vf_pool_run_units(vf_pool *p, vf_pycheck *checks, size_t n,
                             const size_t *unit_len, size_t nunits,
                             vf_error *err);
 
+/* Where a row process's CPU time goes, summed over processes, as the
+ * zygote and the processes themselves report it (diagnostics for
+ * benchmarks; a process's own figures come from code it ran, so nothing
+ * relies on them).  Not included: the kernel's work at exit, the parent's. */
+typedef struct vf_pool_costs {
+  unsigned long long spawns; /* processes forked */
+  double spawn_s, fork_s;    /* zygote: the whole spawn, fork() alone */
+  unsigned long long units;  /* processes that reported the rest */
+  double afterfork_s;        /* PyOS_AfterFork_Child */
+  double sandbox_s;          /* rlimits, no_new_privs, seccomp */
+  double setup_s;            /* first instruction to ready, both above in */
+  unsigned long long setup_faults;
+  double compile_s;
+  unsigned long long compiles;
+  double first_check_s; /* each unit's first check, compiling excluded */
+  double other_checks_s;
+  unsigned long long other_checks;
+  unsigned long long check_faults; /* minor faults while running checks */
+  double done_s; /* CPU of each process when it sent its last result */
+  unsigned long long exited; /* processes reaped by the zygote */
+  double exited_s;           /* their whole CPU time, exit included */
+} vf_pool_costs;
+
 typedef struct vf_pool_stats {
   unsigned long long checks, errors, timeouts, crashes, restarts;
   unsigned long long units; /* units run (VF_ISOLATION_ROW) */
   unsigned long long tainted; /* workers replaced because a check changed
                                  state shared with later checks */
   char last_taint[160];       /* what the last such check changed */
+  vf_pool_costs costs;        /* VF_ISOLATION_ROW */
 } vf_pool_stats;
 
 void vf_pool_get_stats(vf_pool *p, vf_pool_stats *out);

@@ -61,9 +61,13 @@ typedef struct vf_fr_done {
  * of string bytes the refs point into.  Every response, prompt and code
  * text is sent once per batch however many checks use it. */
 typedef struct vf_batch_hdr {
-  uint32_t seq, nstr, ncheck, pad;
+  uint32_t seq, nstr, ncheck, flags;
   uint64_t blob_len;
 } vf_batch_hdr;
+
+/* flags: the last batch of a VF_ISOLATION_ROW unit: the worker exits once
+ * it has sent DONE (the parent kills it then anyway). */
+#define VF_BATCH_LAST 1u
 
 typedef struct vf_batch_str {
   uint64_t off, len;
@@ -84,11 +88,27 @@ typedef struct vf_shm_result {
 /* The worker writes result i, then done = i + 1; before check i it writes
  * cur_start_ns, then cur = i.  The parent resets cur/done before sending a
  * batch and trusts nothing it reads here without bounds checks. */
+/* What a worker reports about its own costs, for diagnostics only (the
+ * parent sums it into vf_pool_costs, never acts on it).  CPU time of the
+ * process in ns, minor page faults as getrusage counts them. */
+typedef struct vf_shm_cost {
+  uint64_t afterfork_ns; /* PyOS_AfterFork_Child */
+  uint64_t sandbox_ns;   /* rlimits, no_new_privs, seccomp */
+  uint64_t setup_ns;     /* from its first instruction to READY */
+  uint64_t setup_faults;
+  uint64_t compile_ns, compiles;
+  uint64_t first_ns; /* its first check, compiling excluded */
+  uint64_t rest_ns, rest; /* the others */
+  uint64_t check_faults;  /* while running checks */
+  uint64_t done_ns;       /* its whole CPU time when it last sent DONE */
+} vf_shm_cost;
+
 typedef struct vf_shm {
   _Atomic int32_t cur;
   _Atomic uint32_t done;
   _Atomic uint64_t cur_start_ns;
   char fail[256]; /* why the worker could not start */
+  vf_shm_cost cost;
   vf_shm_result res[VF_BATCH_MAX];
   char msg[VF_BATCH_MAX][VF_ERRMSG];
 } vf_shm;
@@ -110,8 +130,13 @@ typedef struct vf_zmsg {
   int32_t slot;
   int32_t pid;
   int32_t status;
+  uint32_t fork_us, spawn_us; /* SPAWNED: fork(), and the whole spawn
+                                 (zygote CPU); EXITED: fork_us is the
+                                 process's own CPU (wait4) */
   char text[240];
 } vf_zmsg;
+
+struct vf_sandbox_prog;
 
 /* What the zygote (and through it each worker) is told when it starts. */
 typedef struct vf_zygote_cfg {
@@ -121,12 +146,16 @@ typedef struct vf_zygote_cfg {
   int row;          /* VF_ISOLATION_ROW: a worker runs one unit, unguarded */
   pid_t zygote_pid; /* set by the zygote for its workers */
   char fault[32];   /* VERIF_PYEXEC_FAULT of the caller (tests), or "" */
+  const struct vf_sandbox_prog *seccomp; /* compiled by the zygote */
 } vf_zygote_cfg;
 
 /* ---- ipc.c --------------------------------------------------------------- */
 
 /* CLOCK_MONOTONIC in nanoseconds (the same clock in every process). */
 uint64_t vf_ipc_now_ns(void);
+
+/* The calling thread's CPU time in nanoseconds (cost reports). */
+uint64_t vf_ipc_cpu_ns(void);
 
 /* Writes all n bytes to a blocking fd with write(2) (callers ignore
  * SIGPIPE); 0 or -1. */

@@ -26,32 +26,51 @@ struct vf_code {
 
 struct vf_pyrun {
   vf_pyenv *env;
-  PyObject *gc_collect; /* gc.collect, the original */
-  vf_code *e;
+  PyObject *gc_collect; /* gc.collect (borrowed from env); NULL: no
+                           collection after each check */
+  vf_code **e; /* entries never move: the worker holds pointers to them */
   uint32_t *bucket;
-  size_t cap, n, nbuckets;
+  size_t max, cap, n, nbuckets; /* room for cap entries, up to max */
   uint64_t batch;
 };
 
-vf_pyrun *vf_pyrun_new(vf_pyenv *env, size_t cap) {
+#define FIRST_CAP 16
+
+/* Makes room for cap entries and 2 * cap buckets, rehashing. */
+static int resize(vf_pyrun *r, size_t cap) {
+  size_t nb = 1;
+  while (nb < 2 * cap)
+    nb *= 2;
+  vf_code **e = realloc(r->e, cap * sizeof *e);
+  if (e)
+    r->e = e;
+  uint32_t *b = e ? malloc(nb * sizeof *b) : NULL;
+  if (!b)
+    return -1;
+  memset(b, 0xff, nb * sizeof *b);
+  for (size_t i = 0; i < r->n; i++) {
+    uint32_t *head = &b[r->e[i]->hash & (nb - 1)];
+    r->e[i]->next = *head;
+    *head = (uint32_t)i;
+  }
+  free(r->bucket);
+  r->bucket = b;
+  r->nbuckets = nb;
+  r->cap = cap;
+  return 0;
+}
+
+vf_pyrun *vf_pyrun_new(vf_pyenv *env, size_t cap, int collect) {
   vf_pyrun *r = calloc(1, sizeof *r);
   if (!r)
     return NULL;
   r->env = env;
-  r->cap = cap;
-  PyObject *gc = PyImport_ImportModule("gc");
-  r->gc_collect = gc ? PyObject_GetAttrString(gc, "collect") : NULL;
-  Py_XDECREF(gc);
-  r->nbuckets = 1;
-  while (r->nbuckets < 2 * cap)
-    r->nbuckets *= 2;
-  r->e = calloc(cap, sizeof *r->e);
-  r->bucket = malloc(r->nbuckets * sizeof *r->bucket);
-  if (!r->e || !r->bucket) {
+  r->max = cap;
+  r->gc_collect = collect ? env->gc_collect : NULL;
+  if (resize(r, cap < FIRST_CAP ? cap : FIRST_CAP)) {
     vf_pyrun_free(r);
     return NULL;
   }
-  memset(r->bucket, 0xff, r->nbuckets * sizeof *r->bucket);
   return r;
 }
 
@@ -66,11 +85,12 @@ static void clear_entry(vf_code *c) {
 void vf_pyrun_free(vf_pyrun *r) {
   if (!r)
     return;
-  for (size_t i = 0; i < r->n; i++)
-    clear_entry(&r->e[i]);
+  for (size_t i = 0; i < r->n; i++) {
+    clear_entry(r->e[i]);
+    free(r->e[i]);
+  }
   free(r->e);
   free(r->bucket);
-  Py_XDECREF(r->gc_collect);
   free(r);
 }
 
@@ -172,24 +192,30 @@ static int compile_into(vf_pyrun *r, vf_code *c, const char *text,
 }
 
 static void unlink_entry(vf_pyrun *r, uint32_t i) {
-  uint32_t *p = &r->bucket[r->e[i].hash & (r->nbuckets - 1)];
+  uint32_t *p = &r->bucket[r->e[i]->hash & (r->nbuckets - 1)];
   while (*p != i)
-    p = &r->e[*p].next;
-  *p = r->e[i].next;
+    p = &r->e[*p]->next;
+  *p = r->e[i]->next;
 }
 
-/* A free entry: a new one, or the least recently used of older batches. */
+/* A free entry: a new one (growing the table up to max), or the least
+ * recently used of older batches. */
 static uint32_t take_entry(vf_pyrun *r) {
-  if (r->n < r->cap)
-    return (uint32_t)r->n++;
+  if (r->n == r->cap && r->cap < r->max &&
+      resize(r, 2 * r->cap < r->max ? 2 * r->cap : r->max) != 0)
+    return NO_ENTRY;
+  if (r->n < r->cap) {
+    r->e[r->n] = calloc(1, sizeof **r->e);
+    return r->e[r->n] ? (uint32_t)r->n++ : NO_ENTRY;
+  }
   uint32_t best = NO_ENTRY;
   for (uint32_t i = 0; i < r->cap; i++)
-    if (r->e[i].used != r->batch &&
-        (best == NO_ENTRY || r->e[i].used < r->e[best].used))
+    if (r->e[i]->used != r->batch &&
+        (best == NO_ENTRY || r->e[i]->used < r->e[best]->used))
       best = i;
   if (best != NO_ENTRY) {
     unlink_entry(r, best);
-    clear_entry(&r->e[best]);
+    clear_entry(r->e[best]);
   }
   return best;
 }
@@ -198,8 +224,8 @@ vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len,
                        int *compiled) {
   uint64_t h = hash_text(text, len);
   uint32_t *head = &r->bucket[h & (r->nbuckets - 1)];
-  for (uint32_t i = *head; i != NO_ENTRY; i = r->e[i].next) {
-    vf_code *c = &r->e[i];
+  for (uint32_t i = *head; i != NO_ENTRY; i = r->e[i]->next) {
+    vf_code *c = r->e[i];
     if (c->hash == h && c->len == len && memcmp(c->text, text, len) == 0) {
       c->used = r->batch;
       return c;
@@ -208,8 +234,9 @@ vf_code *vf_pyrun_code(vf_pyrun *r, const char *text, size_t len,
   uint32_t i = take_entry(r);
   if (i == NO_ENTRY)
     return NULL;
+  head = &r->bucket[h & (r->nbuckets - 1)]; /* the table may have grown */
   *compiled = 1;
-  vf_code *c = &r->e[i];
+  vf_code *c = r->e[i];
   *c = (vf_code){h, len, NULL, NULL, NULL, r->batch, *head};
   if (compile_into(r, c, text, len)) {
     clear_entry(c);
@@ -257,9 +284,10 @@ static PyObject *load_function(vf_pyrun *r, const vf_code *c, PyObject *g,
  * generation when no collection ran during the check (so all its garbage
  * is still there), else from all of them. */
 static void collect_leftovers(vf_pyrun *r, unsigned long long runs) {
+  if (!r->gc_collect)
+    return;
   PyObject *gen = PyLong_FromLong(r->env->gc_runs == runs ? 0 : 2);
-  PyObject *n = gen && r->gc_collect ? PyObject_CallOneArg(r->gc_collect, gen)
-                                     : NULL;
+  PyObject *n = gen ? PyObject_CallOneArg(r->gc_collect, gen) : NULL;
   Py_XDECREF(n);
   Py_XDECREF(gen);
   PyErr_Clear();

@@ -30,6 +30,9 @@ typedef struct vf_pyenv {
   PyObject *s_builtins;    /* "__builtins__" */
   PyObject *s_check;       /* "check_following" */
   PyObject *llm_module;    /* llm_call */
+  PyObject *gc_collect;    /* gc.collect, the original */
+  PyObject *random_inst;   /* random._inst */
+  PyObject *random_seed;   /* _random.Random.seed, the C method */
   vf_taint taint;
   size_t memory_bytes;
   vf_guard *guard; /* the worker's snapshot, once taken */
@@ -43,6 +46,10 @@ typedef struct vf_pyenv {
  * freezes the heap; vf_lockdown comes next.  Returns the environment, or
  * NULL with why[] filled. */
 vf_pyenv *vf_pyenv_init(size_t memory_bytes, char *why, size_t n);
+
+/* Seeds random's generator afresh from the kernel (every worker, at
+ * start: the zygote's state must not be every row's); 0 or -1. */
+int vf_pyenv_reseed(vf_pyenv *env);
 
 /* Marks the worker tainted (first reason wins). */
 void vf_pyenv_taint(vf_pyenv *env, const char *fmt, ...)
@@ -92,7 +99,7 @@ typedef struct vf_resets vf_resets;
 /* Finds what a shared worker resets after every check (lru caches of the
  * loaded modules, typing's caches, random's generator) and reseeds the
  * generator; NULL on out of memory or a random it cannot reseed. */
-vf_resets *vf_resets_new(void);
+vf_resets *vf_resets_new(vf_pyenv *env);
 void vf_resets_free(vf_resets *r);
 
 /* Clears the caches; reseeds the generator when a check moved it.  0, or
@@ -119,9 +126,13 @@ int vf_caches_ok(vf_caches *cs, char *why, size_t n);
 typedef struct vf_pyrun vf_pyrun;
 typedef struct vf_code vf_code;
 
-/* A per-worker cache of compiled function texts (LRU of cap entries, keyed
- * by a hash of the text, compared in full). */
-vf_pyrun *vf_pyrun_new(vf_pyenv *env, size_t cap);
+/* A per-worker cache of compiled function texts (an LRU of up to cap
+ * entries, starting at 16 and growing; keyed by a hash of the text,
+ * compared in full).  Entries never move while the cache lives. */
+/* collect: run the collector after every check, so that garbage a check
+ * leaves in cycles is finalized within it (workers shared by rows); a row
+ * process leaves that to the normal collector, as plain CPython does. */
+vf_pyrun *vf_pyrun_new(vf_pyenv *env, size_t cap, int collect);
 void vf_pyrun_free(vf_pyrun *r);
 
 /* Starts a batch: entries used from now on are not evicted until the next
@@ -152,9 +163,25 @@ int vf_memcap_install(size_t limit);
 
 /* ---- worker.c ---------------------------------------------------------- */
 
+/* When and how a worker began, for its cost report (vf_shm_cost). */
+typedef struct vf_birth {
+  uint64_t start_ns;     /* its first instruction after fork */
+  uint64_t afterfork_ns; /* PyOS_AfterFork_Child took */
+  uint64_t faults;       /* minor faults at start */
+} vf_birth;
+
+struct vf_sandbox_limits;
+
+/* The sandbox limits of a worker (what the zygote compiles the seccomp
+ * program for, and what each worker then enters). */
+void vf_worker_limits(const vf_zygote_cfg *cfg, struct vf_sandbox_limits *lim);
+
+/* Minor page faults of the calling process so far. */
+uint64_t vf_worker_faults(void);
+
 /* The worker process: sandbox, then serve batches on chan until EOF or
  * retirement.  Never returns. */
 void vf_worker_main(vf_pyenv *env, const vf_zygote_cfg *cfg, int chan,
-                    int memfd) __attribute__((noreturn));
+                    int memfd, const vf_birth *b) __attribute__((noreturn));
 
 #endif

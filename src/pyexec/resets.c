@@ -4,8 +4,8 @@
  * values held inside functools.lru_cache objects (a check can edit a cached
  * value in place, as with re._compile_repl) and the random module's
  * generator (random.seed(0) would make the next check's draws known).  Row
- * processes need none of it: they die with their unit, and CPython reseeds
- * random in every fork.  Used by worker.c.
+ * processes need none of it: they die with their unit (and every worker
+ * reseeds random at start).  Used by worker.c.
  */
 #include "pyexec/pyside.h"
 
@@ -21,12 +21,11 @@ typedef struct mt_state {
 } mt_state;
 
 struct vf_resets {
+  vf_pyenv *env;    /* random's generator and seed method */
   PyObject **clear; /* bound cache_clear methods */
   size_t n, cap;
-  PyObject *inst;      /* random._inst */
-  PyObject *reseed;    /* _random.Random.seed, the C method */
-  int compare;         /* the layout is known: reseed only on a change */
-  mt_state saved;      /* the generator after the last reseed */
+  int compare;      /* the layout is known: reseed only on a change */
+  mt_state saved;   /* the generator after the last reseed */
 };
 
 static int add_clear(vf_resets *r, PyObject *fn) {
@@ -89,49 +88,44 @@ static int add_typing(vf_resets *r) {
   return rc;
 }
 
-static int find_random(vf_resets *r) {
-  PyObject *mods = PyImport_GetModuleDict();
-  PyObject *rnd = PyDict_GetItemString(mods, "random");
-  PyObject *crnd = PyDict_GetItemString(mods, "_random");
+/* Is random's generator the 3.11 object whose state can be compared? */
+static int comparable(const vf_pyenv *env) {
+  PyObject *crnd = PyDict_GetItemString(PyImport_GetModuleDict(), "_random");
   PyObject *type = crnd ? PyObject_GetAttrString(crnd, "Random") : NULL;
-  r->inst = rnd ? PyObject_GetAttrString(rnd, "_inst") : NULL;
-  r->reseed = type ? PyObject_GetAttrString(type, "seed") : NULL;
-  PyErr_Clear();
-  r->compare = type && r->inst && PyType_Check(type) &&
-               ((PyTypeObject *)type)->tp_basicsize == sizeof(mt_state) &&
-               PyObject_TypeCheck(r->inst, (PyTypeObject *)type);
+  int ok = type && PyType_Check(type) &&
+           ((PyTypeObject *)type)->tp_basicsize == sizeof(mt_state) &&
+           PyObject_TypeCheck(env->random_inst, (PyTypeObject *)type);
   Py_XDECREF(type);
-  if (r->inst && !r->reseed) /* a random we cannot reseed: fail closed */
-    return -1;
-  return 0;
+  PyErr_Clear();
+  return ok;
 }
 
 static int reseed(vf_resets *r) {
-  PyObject *res = PyObject_CallOneArg(r->reseed, r->inst);
-  if (!res)
+  if (vf_pyenv_reseed(r->env))
     return -1;
-  Py_DECREF(res);
   if (r->compare)
-    memcpy(&r->saved.index, &((mt_state *)r->inst)->index,
+    memcpy(&r->saved.index, &((mt_state *)r->env->random_inst)->index,
            sizeof r->saved - offsetof(mt_state, index));
   return 0;
 }
 
-vf_resets *vf_resets_new(void) {
+vf_resets *vf_resets_new(vf_pyenv *env) {
   vf_resets *r = calloc(1, sizeof *r);
   PyObject *ft = PyDict_GetItemString(PyImport_GetModuleDict(), "functools");
   PyObject *lru = ft ? PyObject_GetAttrString(ft, "_lru_cache_wrapper") : NULL;
   int rc = r ? 0 : -1;
   PyErr_Clear();
+  if (r)
+    r->env = env;
   if (rc == 0 && lru && PyType_Check(lru))
     rc = find_lru(r, lru);
   Py_XDECREF(lru);
   if (rc == 0)
     rc = add_typing(r);
-  if (rc == 0)
-    rc = find_random(r);
-  if (rc == 0 && r->inst)
+  if (rc == 0) {
+    r->compare = comparable(env);
     rc = reseed(r);
+  }
   if (rc) {
     PyErr_Clear();
     vf_resets_free(r);
@@ -146,8 +140,6 @@ void vf_resets_free(vf_resets *r) {
   for (size_t i = 0; i < r->n; i++)
     Py_DECREF(r->clear[i]);
   free(r->clear);
-  Py_XDECREF(r->inst);
-  Py_XDECREF(r->reseed);
   free(r);
 }
 
@@ -158,9 +150,9 @@ int vf_resets_apply(vf_resets *r) {
     rc = res ? 0 : -1;
     Py_XDECREF(res);
   }
-  if (rc == 0 && r->inst &&
+  if (rc == 0 &&
       (!r->compare ||
-       memcmp(&r->saved.index, &((mt_state *)r->inst)->index,
+       memcmp(&r->saved.index, &((mt_state *)r->env->random_inst)->index,
               sizeof r->saved - offsetof(mt_state, index)) != 0))
     rc = reseed(r);
   if (rc)

@@ -1,8 +1,11 @@
 /*
  * sandbox.h: what a pyexec worker does to itself before it runs untrusted
  * code: rlimits, then PR_SET_NO_NEW_PRIVS, then a default-deny seccomp
- * allow-list (libseccomp) kept as one sorted table in sandbox.c.  Called by
- * worker.c once per worker; any failure there is fatal for the worker.
+ * allow-list (libseccomp) kept as one sorted table in sandbox.c.  The
+ * zygote compiles the table once (vf_sandbox_compile); each worker loads
+ * that program with its own pid (vf_sandbox_enter_prog), so a fresh
+ * process per row does not pay for libseccomp.  Any failure is fatal for
+ * the worker.
  */
 #ifndef VF_PYEXEC_SANDBOX_H
 #define VF_PYEXEC_SANDBOX_H
@@ -40,6 +43,24 @@ void vf_sandbox_defaults(vf_sandbox_limits *lim);
  * space plus memory_bytes, because ASan's shadow is terabytes of reserved
  * (not resident) address space. */
 int vf_sandbox_enter(const vf_sandbox_limits *lim, char *why, size_t whylen);
+
+/* The policy compiled to a BPF program, for vf_sandbox_enter_prog. */
+typedef struct vf_sandbox_prog vf_sandbox_prog;
+
+/* Compiles the policy for workers with these limits (channel fd, stderr)
+ * once, with a placeholder where each worker's pid goes.  Returns NULL with
+ * why[] filled on failure (nothing may then run). */
+vf_sandbox_prog *vf_sandbox_compile(const vf_sandbox_limits *lim, char *why,
+                                    size_t whylen);
+void vf_sandbox_prog_free(vf_sandbox_prog *p);
+
+/* vf_sandbox_enter with a program vf_sandbox_compile made for the same
+ * limits: rlimits, no_new_privs, then the program with the calling
+ * process's pid patched in, loaded by one system call.  0, or -1 with
+ * why[] filled. */
+int vf_sandbox_enter_prog(const vf_sandbox_limits *lim,
+                          const vf_sandbox_prog *prog, char *why,
+                          size_t whylen);
 
 /* The policy table, sorted by syscall name (the unit test checks it). */
 const vf_sb_rule *vf_sandbox_policy(size_t *n);

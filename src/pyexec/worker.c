@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,14 @@ typedef struct worker {
   vf_code **code; /* per batch: compiled texts */
   size_t strcap;
   unsigned long long checks;
+  vf_shm_cost cost; /* reported on the page after every batch */
+  uint64_t compile_ns; /* compiling within the current batch */
 } worker;
+
+uint64_t vf_worker_faults(void) {
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_minflt : 0;
+}
 
 static void __attribute__((noreturn)) fail(worker *w, const char *why) {
   if (w->shm)
@@ -87,13 +95,17 @@ static void enter_sandbox(worker *w, const vf_zygote_cfg *cfg) {
 #endif
   if (fault(cfg, "sandbox"))
     fail(w, "sandbox: fault injected (VERIF_PYEXEC_FAULT=sandbox)");
-  vf_sandbox_defaults(&lim);
-  lim.memory_bytes = cfg->memory_bytes;
-  lim.cpu_seconds = VF_CPU_BACKSTOP;
-  lim.channel_fd = CHAN;
-  lim.allow_stderr = cfg->keep_stderr;
-  if (vf_sandbox_enter(&lim, why, sizeof why))
+  vf_worker_limits(cfg, &lim);
+  if (vf_sandbox_enter_prog(&lim, cfg->seccomp, why, sizeof why))
     fail(w, why);
+}
+
+void vf_worker_limits(const vf_zygote_cfg *cfg, vf_sandbox_limits *lim) {
+  vf_sandbox_defaults(lim);
+  lim->memory_bytes = cfg->memory_bytes;
+  lim->cpu_seconds = VF_CPU_BACKSTOP;
+  lim->channel_fd = CHAN;
+  lim->allow_stderr = cfg->keep_stderr;
 }
 
 static int ensure_arrays(worker *w, size_t nstr) {
@@ -125,9 +137,17 @@ static PyObject *string_at(worker *w, const vf_batch_view *v, uint32_t i) {
 static vf_code *code_at(worker *w, const vf_batch_view *v, uint32_t i) {
   char why[160];
   int fresh = 0;
-  if (!w->code[i])
+  if (!w->code[i]) {
+    uint64_t t0 = vf_ipc_cpu_ns();
     w->code[i] = vf_pyrun_code(w->run, v->blob + v->strs[i].off,
                                v->strs[i].len, &fresh);
+    if (fresh) {
+      uint64_t dt = vf_ipc_cpu_ns() - t0;
+      w->compile_ns += dt;
+      w->cost.compile_ns += dt;
+      w->cost.compiles++;
+    }
+  }
   if (fresh && w->guard && vf_guard_dirty(w->guard, why, sizeof why) &&
       vf_guard_refresh(w->guard))
     fail(w, "out of memory refreshing the state snapshot");
@@ -158,11 +178,36 @@ static double cpu_seconds(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Runs check i; the first check of the process is timed on its own for
+ * the cost report (the rest only as a batch: a CPU clock read is a system
+ * call).  Returns the first check's CPU time less its compiling, or 0. */
+static uint64_t run_timed(worker *w, const vf_batch_view *v, uint32_t i) {
+  if (w->cost.first_ns) {
+    run_one(w, v, i);
+    return 0;
+  }
+  uint64_t c0 = w->compile_ns, t0 = vf_ipc_cpu_ns();
+  run_one(w, v, i);
+  w->cost.first_ns = vf_ipc_cpu_ns() - t0 - (w->compile_ns - c0) + 1;
+  return w->cost.first_ns;
+}
+
+/* Adds the batch's other checks to the cost report: its time less the
+ * first check's (compiling excluded) and all compiling. */
+static void count_batch(worker *w, uint64_t t0, uint64_t first, uint32_t n) {
+  uint64_t all = vf_ipc_cpu_ns() - t0, known = first + w->compile_ns;
+  w->cost.done_ns = t0 + all;
+  w->cost.rest_ns += all > known ? all - known : 0;
+  w->cost.rest += n - (first ? 1 : 0);
+}
+
 /* Runs a batch; returns 1 when the worker must retire after it. */
 static int run_batch(worker *w, const vf_batch_view *v) {
   uint32_t n = v->hdr->ncheck, done = 0;
   char why[160];
   int retire = 0;
+  uint64_t faults = vf_worker_faults(), t0 = vf_ipc_cpu_ns(), first = 0;
+  w->compile_ns = 0;
   if (ensure_arrays(w, v->hdr->nstr))
     fail(w, "out of memory");
   memset(w->str, 0, v->hdr->nstr * sizeof *w->str);
@@ -172,7 +217,7 @@ static int run_batch(worker *w, const vf_batch_view *v) {
     atomic_store_explicit(&w->shm->cur_start_ns, vf_ipc_now_ns(),
                           memory_order_relaxed);
     atomic_store_explicit(&w->shm->cur, (int32_t)done, memory_order_release);
-    run_one(w, v, done);
+    first += run_timed(w, v, done);
     atomic_store_explicit(&w->shm->done, ++done, memory_order_release);
     if (w->resets && vf_resets_apply(w->resets)) {
       snprintf(why, sizeof why, "could not reset caches or random");
@@ -184,6 +229,9 @@ static int run_batch(worker *w, const vf_batch_view *v) {
   for (uint32_t i = 0; i < v->hdr->nstr; i++)
     Py_XDECREF(w->str[i]);
   w->checks += done;
+  w->cost.check_faults += vf_worker_faults() - faults;
+  count_batch(w, t0, first, done);
+  w->shm->cost = w->cost;
   vf_fr_done d = {v->hdr->seq, done, 0, (uint32_t)retire, ""};
   d.retire = retire || w->checks >= VF_WORKER_RECYCLE ||
              cpu_seconds() > VF_CPU_RETIRE;
@@ -223,7 +271,7 @@ static void __attribute__((noreturn)) serve(worker *w) {
       _exit(0); /* the parent closed the channel */
     if (type != VF_FR_BATCH || vf_batch_decode(w->buf, len, &v))
       fail(w, "protocol error");
-    if (run_batch(w, &v))
+    if (run_batch(w, &v) || (v.hdr->flags & VF_BATCH_LAST))
       _exit(0);
     if (w->cap > (64u << 20)) { /* do not keep a huge batch buffer */
       free(w->buf);
@@ -234,20 +282,28 @@ static void __attribute__((noreturn)) serve(worker *w) {
 }
 
 void vf_worker_main(vf_pyenv *env, const vf_zygote_cfg *cfg, int chan,
-                    int memfd) {
+                    int memfd, const vf_birth *b) {
   worker w = {0};
   w.env = env;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != cfg->zygote_pid)
     _exit(0); /* the zygote is already gone */
   arrange_fds(&w, cfg, chan, memfd);
+  uint64_t t0 = vf_ipc_cpu_ns();
   enter_sandbox(&w, cfg);
+  w.cost.sandbox_ns = vf_ipc_cpu_ns() - t0;
+  w.cost.afterfork_ns = b->afterfork_ns;
   vf_llmcall_set_channel(env->llm_module, CHAN);
-  w.resets = cfg->row ? NULL : vf_resets_new();
+  if (vf_pyenv_reseed(env))
+    fail(&w, "cannot seed random");
+  w.resets = cfg->row ? NULL : vf_resets_new(env);
   w.guard = cfg->row ? NULL : vf_guard_new(env);
-  w.run = vf_pyrun_new(env, CODE_CACHE);
+  w.run = vf_pyrun_new(env, CODE_CACHE, !cfg->row);
   if ((!cfg->row && (!w.guard || !w.resets)) || !w.run)
     fail(&w, "out of memory taking the state snapshot");
+  w.cost.setup_ns = vf_ipc_cpu_ns() - b->start_ns;
+  w.cost.setup_faults = vf_worker_faults() - b->faults;
+  w.shm->cost = w.cost;
   if (vf_ipc_send_frame(CHAN, VF_FR_READY, NULL, 0))
     _exit(0);
   serve(&w);

@@ -10,14 +10,17 @@
  * goes away (EOF) it kills its workers and exits.
  */
 #include "pyexec/pyside.h"
+#include "pyexec/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +41,7 @@ typedef struct zygote {
 } zygote;
 
 static void reply(int op, int slot, int pid, int status, const char *text) {
-  vf_zmsg m = {(uint32_t)op, slot, pid, status, {0}};
+  vf_zmsg m = {(uint32_t)op, slot, pid, status, 0, 0, {0}};
   if (text)
     snprintf(m.text, sizeof m.text, "%s", text);
   if (vf_ipc_send_zmsg(CTL, &m, NULL, 0))
@@ -89,15 +92,20 @@ static int remember(zygote *z, pid_t pid, int pidfd) {
   return 0;
 }
 
-/* Forks the worker; returns its pid (the child never returns). */
-static pid_t fork_worker(zygote *z, int sv[2], int memfd) {
+/* Forks the worker; returns its pid (the child never returns) and how
+ * long fork() took. */
+static pid_t fork_worker(zygote *z, int sv[2], int memfd, uint64_t *fork_ns) {
   PyOS_BeforeFork();
+  uint64_t t0 = vf_ipc_cpu_ns();
   pid_t pid = fork();
   if (pid == 0) {
+    vf_birth b = {vf_ipc_cpu_ns(), 0, vf_worker_faults()};
     PyOS_AfterFork_Child();
+    b.afterfork_ns = vf_ipc_cpu_ns() - b.start_ns;
     close(sv[0]);
-    vf_worker_main(z->env, &z->cfg, sv[1], memfd);
+    vf_worker_main(z->env, &z->cfg, sv[1], memfd, &b);
   }
+  *fork_ns = vf_ipc_cpu_ns() - t0;
   PyOS_AfterFork_Parent();
   return pid;
 }
@@ -106,10 +114,11 @@ static void spawn(zygote *z, int slot) {
   int sv[2] = {-1, -1}, memfd = -1, pidfd = -1;
   pid_t pid = -1;
   char why[100] = "";
+  uint64_t t0 = vf_ipc_cpu_ns(), fork_ns = 0;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0)
     memfd = vf_ipc_new_shm_fd();
   if (memfd >= 0)
-    pid = fork_worker(z, sv, memfd);
+    pid = fork_worker(z, sv, memfd, &fork_ns);
   if (pid < 0) {
     snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
     goto out;
@@ -121,7 +130,8 @@ static void spawn(zygote *z, int slot) {
     waitpid(pid, NULL, 0);
     goto out;
   }
-  vf_zmsg m = {VF_Z_SPAWNED, slot, pid, 0, {0}};
+  vf_zmsg m = {VF_Z_SPAWNED, slot, pid, 0, (uint32_t)(fork_ns / 1000),
+               (uint32_t)((vf_ipc_cpu_ns() - t0) / 1000), {0}};
   int fds[3] = {sv[0], memfd, pidfd};
   if (vf_ipc_send_zmsg(CTL, &m, fds, 3))
     kill_all(z);
@@ -140,9 +150,14 @@ out:
 
 static void reap(zygote *z, size_t i) {
   int status = 0;
-  while (waitpid(z->kids[i].pid, &status, 0) < 0 && errno == EINTR)
+  struct rusage ru = {0};
+  while (wait4(z->kids[i].pid, &status, 0, &ru) < 0 && errno == EINTR)
     ;
-  reply(VF_Z_EXITED, -1, z->kids[i].pid, status, NULL);
+  vf_zmsg m = {VF_Z_EXITED, -1, z->kids[i].pid, status, 0, 0, {0}};
+  m.fork_us = (uint32_t)(ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+                         ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec);
+  if (vf_ipc_send_zmsg(CTL, &m, NULL, 0))
+    _exit(0); /* the parent is gone */
   close(z->kids[i].pidfd);
   z->kids[i] = z->kids[--z->n];
 }
@@ -185,6 +200,10 @@ static void serve(zygote *z) {
 static void __attribute__((noreturn)) zygote_main(const vf_zygote_cfg *cfg) {
   zygote z = {*cfg, NULL, NULL, 0, 0};
   char why[VF_ERRMSG] = "";
+  /* No fastbins: a fresh worker's first large malloc would otherwise
+   * consolidate every small free chunk the zygote left, writing (and so
+   * copying) pages all over the inherited heap. */
+  mallopt(M_MXFAST, 0);
   detach(cfg->ctl_fd);
   z.cfg.ctl_fd = CTL;
   z.cfg.zygote_pid = getpid();
@@ -196,6 +215,11 @@ static void __attribute__((noreturn)) zygote_main(const vf_zygote_cfg *cfg) {
     vf_pyrun_take_error(NULL, why);
     z.env = NULL;
   }
+  vf_sandbox_limits lim;
+  vf_worker_limits(&z.cfg, &lim);
+  z.cfg.seccomp = z.env ? vf_sandbox_compile(&lim, why, sizeof why) : NULL;
+  if (!z.cfg.seccomp)
+    z.env = NULL;
   if (!z.env) {
     reply(VF_Z_INIT_FAIL, -1, 0, 0, why[0] ? why : "Python failed to start");
     _exit(1);

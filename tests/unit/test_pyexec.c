@@ -801,14 +801,16 @@ static void test_concurrent(vf_pool *p) {
 }
 
 /* The mechanism alone, in a forked child: what it forbids fails with EPERM
- * and what the worker needs still works. */
-static int sandboxed_child(int chan) {
+ * and what the worker needs still works.  prog: enter with the program
+ * compiled before the fork (as workers do), else build it in the child. */
+static int sandboxed_child(int chan, const vf_sandbox_prog *prog) {
   vf_sandbox_limits lim;
   char why[256];
   vf_sandbox_defaults(&lim);
   lim.memory_bytes = (size_t)256 << 20;
   lim.channel_fd = chan;
-  if (vf_sandbox_enter(&lim, why, sizeof why))
+  if (prog ? vf_sandbox_enter_prog(&lim, prog, why, sizeof why)
+           : vf_sandbox_enter(&lim, why, sizeof why))
     return 10;
   int bad = 0;
   errno = 0;
@@ -819,21 +821,32 @@ static int sandboxed_child(int chan) {
   bad |= (write(chan, "ok", 2) != 2) << 4;
   bad |= (malloc(1 << 20) == NULL) << 5;
   bad |= (malloc((size_t)512 << 20) != NULL) << 6; /* over RLIMIT_AS */
+  bad |= (kill(getpid(), 0) != 0) << 7;            /* itself: allowed */
   return bad;
 }
 
 static void test_sandbox_mechanism(void) {
+  vf_sandbox_limits lim;
+  char why[256];
   int pfd[2];
   CHECK(pipe(pfd) == 0);
-  pid_t pid = fork();
-  if (pid == 0)
-    _exit(sandboxed_child(pfd[1]));
-  int status = 0;
-  char buf[4] = "";
-  CHECK(waitpid(pid, &status, 0) == pid);
-  CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-         "sandboxed child: status %d (bits of what went wrong)", status);
-  CHECK(read(pfd[0], buf, 2) == 2 && memcmp(buf, "ok", 2) == 0);
+  vf_sandbox_defaults(&lim);
+  lim.channel_fd = pfd[1];
+  vf_sandbox_prog *prog = vf_sandbox_compile(&lim, why, sizeof why);
+  CHECKF(prog != NULL, "compiling the policy: %s", why);
+  for (int compiled = 0; compiled < 2; compiled++) {
+    pid_t pid = fork();
+    if (pid == 0)
+      _exit(sandboxed_child(pfd[1], compiled ? prog : NULL));
+    int status = 0;
+    char buf[4] = "";
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "sandboxed child (%s): status %d (bits of what went wrong)",
+           compiled ? "compiled program" : "built in the child", status);
+    CHECK(read(pfd[0], buf, 2) == 2 && memcmp(buf, "ok", 2) == 0);
+  }
+  vf_sandbox_prog_free(prog);
   close(pfd[0]);
   close(pfd[1]);
 }
