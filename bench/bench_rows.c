@@ -310,7 +310,8 @@ static vf_pool *pool(vf_isolation iso) {
 int main(int argc, char **argv) {
   static record rec[MAXREC];
   static char *resp[MAXRESP];
-  int passes = argc > 1 ? atoi(argv[1]) : 3;
+  int passes = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 3;
+  passes = passes < 1 ? 1 : passes;
   vf_pool *row = pool(VF_ISOLATION_ROW), *shared = pool(VF_ISOLATION_SHARED);
   size_t nrec = load_records("tests/data/verinstruct/samples.jsonl", rec);
   size_t nresp = load_responses(
