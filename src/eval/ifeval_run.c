@@ -468,7 +468,9 @@ static void eval_item(const run *r, item *it) {
   it->k = 0;
   vf_buf_reset(&it->out[0]);
   vf_buf_reset(&it->out[1]);
-  json_t *o = vf_jsonl_tree(it->line, it->len); /* NULL: ask jansson */
+  /* NULL: ask jansson; null members mean absent ones to every reader of
+   * a prompt line (vf_prompt_from_json), so they are left out */
+  json_t *o = vf_jsonl_tree_sparse(it->line, it->len);
   if (!o)
     o = json_loadb(it->line, it->len, JSON_ALLOW_NUL, &je);
   if (!o) {

@@ -118,7 +118,8 @@ vf_status vf_prompt_from_json(const vf_ctx *ctx, const char *family,
                         "%s: field 'kwargs' must be a list as long as "
                         "'instruction_id_list' (%zu)",
                         where, json_array_size(ids));
-  if (key && !json_is_integer(key) && !json_is_string(key))
+  if (key && !json_is_null(key) && !json_is_integer(key) &&
+      !json_is_string(key))
     return vf_set_error(err, VF_EJSON,
                         "%s: field 'key' must be an integer or a string",
                         where);

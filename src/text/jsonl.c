@@ -236,7 +236,8 @@ enum { TREE_MAX_DEPTH = 32 };
 
 typedef struct tree {
   cur c;
-  vf_buf str; /* the string being decoded */
+  vf_buf str;  /* the string being decoded */
+  bool sparse; /* objects leave out their null members */
 } tree;
 
 static json_t *tree_value(tree *t, int depth);
@@ -368,6 +369,10 @@ static bool tree_member(tree *t, json_t *o, int depth) {
     return false;
   ws(c);
   json_t *v = tree_value(t, depth + 1);
+  if (v && t->sparse && json_is_null(v)) {
+    json_object_deln(o, key, klen); /* an earlier equal key is overridden */
+    return true;
+  }
   return v && !json_object_setn_new_nocheck(o, key, klen, v);
 }
 
@@ -410,8 +415,8 @@ static json_t *tree_value(tree *t, int depth) {
   }
 }
 
-json_t *vf_jsonl_tree(const char *line, size_t len) {
-  tree t = {{line, len, 0}, {0}};
+static json_t *tree_line(const char *line, size_t len, bool sparse) {
+  tree t = {{line, len, 0}, {0}, sparse};
   ws(&t.c);
   json_t *v = t.c.i < t.c.n && line[t.c.i] == '{' ? tree_value(&t, 0) : NULL;
   ws(&t.c);
@@ -421,4 +426,12 @@ json_t *vf_jsonl_tree(const char *line, size_t len) {
   }
   vf_buf_free(&t.str);
   return v;
+}
+
+json_t *vf_jsonl_tree(const char *line, size_t len) {
+  return tree_line(line, len, false);
+}
+
+json_t *vf_jsonl_tree_sparse(const char *line, size_t len) {
+  return tree_line(line, len, true);
 }

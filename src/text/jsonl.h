@@ -32,4 +32,10 @@ bool vf_jsonl_flat(const char *line, size_t len, const char *const *keys,
  * (exponents, long numbers, a NUL escape, deeper nesting, every error). */
 json_t *vf_jsonl_tree(const char *line, size_t len);
 
+/* vf_jsonl_tree with the members whose value is null left out of every
+ * object (a later null member removes an earlier one of the same key), for
+ * readers to whom a null member means an absent one: IFBench's and Hugging
+ * Face's IFEval rows carry every kwarg name, null where unused. */
+json_t *vf_jsonl_tree_sparse(const char *line, size_t len);
+
 #endif

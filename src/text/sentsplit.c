@@ -176,13 +176,19 @@ static bool may_match(int k, const char *s, size_t n, size_t at) {
   }
 }
 
-static int cmp_size(const void *a, const void *b) {
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return x < y ? -1 : x > y;
+/* Sorts a[0..n) that is nearly sorted already (out of order only where
+ * dots are closer than the offsets). */
+static void insertion_sort(size_t *a, size_t n) {
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && a[j - 1] > a[j]; j--) {
+      size_t t = a[j];
+      a[j] = a[j - 1];
+      a[j - 1] = t;
+    }
 }
 
 /* The places a match of pass k can start: a dot's offset minus one of
- * the pass's offsets, ascending, without repeats, into o->cand. */
+ * the pass's offsets, ascending (repeats possible), into o->cand. */
 static int candidates(vf_sentences *o, int k, const vf_buf *in) {
   o->ncand = 0;
   for (const char *p = memchr(in->data, '.', in->len); p;
@@ -201,8 +207,7 @@ static int candidates(vf_sentences *o, int k, const vf_buf *in) {
       o->cand[o->ncand++] = at - passes[k].dots[d];
     }
   }
-  if (o->ncand)
-    qsort(o->cand, o->ncand, sizeof *o->cand, cmp_size);
+  insertion_sort(o->cand, o->ncand);
   return 0;
 }
 
@@ -328,7 +333,8 @@ static int mark_stops(vf_sentences *o) {
   return 0;
 }
 
-/* The literal replacements that follow the regex passes. */
+/* The literal replacements that follow the regex passes: each needs a
+ * '"' (or the closing quote U+201D, whose UTF-8 ends in 0x9D) to act. */
 static int run_replaces(vf_sentences *o) {
   static const char *const steps[][3] = {
       /* guard, from, to */
@@ -337,8 +343,10 @@ static int run_replaces(vf_sentences *o) {
       {"!", "!\"", "\"!"},
       {"?", "?\"", "\"?"},
   };
+  bool quote = memchr(o->text.data, '"', o->text.len) != NULL;
+  bool curly = memchr(o->text.data, 0x9D, o->text.len) != NULL;
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-    if (!contains(&o->text, steps[i][0]))
+    if (!(i == 0 ? curly : quote) || !contains(&o->text, steps[i][0]))
       continue;
     int rc = replace(&o->text, steps[i][1], steps[i][2], &o->tmp);
     if (rc < 0)

@@ -74,6 +74,37 @@ static void one_case(const json_t *c, size_t line) {
   vf_buf_free(&d);
 }
 
+/* v without its null object members, recursively (what the sparse tree
+ * builds). */
+static void drop_nulls(json_t *v) {
+  if (json_is_array(v)) {
+    for (size_t i = 0; i < json_array_size(v); i++)
+      drop_nulls(json_array_get(v, i));
+    return;
+  }
+  const char *k;
+  json_t *m;
+  void *tmp;
+  json_object_foreach_safe(v, tmp, k, m) {
+    if (json_is_null(m))
+      json_object_del(v, k);
+    else
+      drop_nulls(m);
+  }
+}
+
+/* vf_jsonl_tree_sparse builds json_loadb's tree less its null members. */
+static void sparse_line(const char *path, int lineno, const char *line,
+                        size_t len) {
+  json_t *fast = vf_jsonl_tree_sparse(line, len);
+  json_t *ref = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+  drop_nulls(ref);
+  CHECKF(!fast || json_equal(fast, ref), "%s:%d: sparse tree differs", path,
+         lineno);
+  json_decref(fast);
+  json_decref(ref);
+}
+
 /* vf_jsonl_tree builds what json_loadb builds, or declines (NULL). */
 static int tree_file(const char *path) {
   FILE *f = fopen(path, "r");
@@ -95,6 +126,7 @@ static int tree_file(const char *path) {
       json_decref(fast);
       json_decref(ref);
     }
+    sparse_line(path, lines + 1, line, (size_t)n);
     lines++;
   }
   free(line);
@@ -113,6 +145,7 @@ static void test_jsonl_tree(void) {
                        "{\"a\": 0.1000000000000000055511151231257827}",
                        "{\"a\": 123456789012345678.5}", "{\"a\": 2.5E3}",
                        "{\"a\": [4.0, -7.25, {\"b\": 0.000001}]}",
+                       "{\"a\": 1, \"a\": null, \"b\": [null, {\"c\": null}]}",
                        "{\"a\": \"\\u0000\"}", "{\"a\": [1, 2,]}", "{\"a\" 1}",
                        "{\"k\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
                        "{\"a\": tru}", "{\"a\": \"\xff\"}", "{\"a\": 1, \"a\": 2}"};
@@ -122,6 +155,7 @@ static void test_jsonl_tree(void) {
     CHECKF(!fast || json_equal(fast, ref), "odd line %zu: fast tree differs", i);
     json_decref(fast);
     json_decref(ref);
+    sparse_line("odd", (int)i, odd[i], strlen(odd[i]));
   }
 }
 
