@@ -161,6 +161,27 @@ VF_API vf_status vf_follow_instructions(const vf_ctx *ctx, const char *family,
                                         vf_follow **out, size_t *n,
                                         vf_error *err);
 
+/* Checks response against an IFBench instruction list as NeMo-Gym's IFBench
+ * server does (resources_servers/ifbench/app.py, Gym 07d6b0d), strictly and
+ * loosely: a blank response follows nothing; entry i is (ids[i], kwargs[i])
+ * for i < min(len(ids), len(kwargs)), null kwargs {} and null values
+ * dropped, resolved in family "ifbench" (a qualified id names its own); an
+ * entry that cannot be built (unknown or non-string id, kwargs not an
+ * object, a missing, mistyped or random-fallback kwarg) is followed in
+ * neither mode, with code and reason; an exception inside the reference's
+ * check makes that text not followed.  strict[i] is the response itself,
+ * loose[i] any of IFBench's eight loose variants.  NeMo's rewards are then
+ * binary: every entry followed (1.0 for an empty list), or fraction: the
+ * share followed (0.0 for an empty list), from strict ("reward") and from
+ * loose ("reward_loose").  *strict and *loose (malloc'd, free() both) get
+ * *n entries.  Fails only when a list is not a JSON list (VF_EJSON), the
+ * response is not UTF-8 (VF_EUTF8) or memory runs out (VF_ENOMEM). */
+VF_API vf_status vf_follow_ifbench(const vf_ctx *ctx, const char *ids_json,
+                                   const char *kwargs_json,
+                                   const char *response, size_t len,
+                                   vf_follow **strict, vf_follow **loose,
+                                   size_t *n, vf_error *err);
+
 /* ---- IFEval-style prompts --------------------------------------------- */
 
 /* One prompt with its instructions, as in IFEval's input_data.jsonl. */

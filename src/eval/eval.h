@@ -33,6 +33,23 @@ vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
                                 unsigned char *loose, unsigned char *raised,
                                 vf_error *err);
 
+/* The strict and loose verdicts of n checkers on one response, under
+ * IFEval's evaluation_lib rules (strict: the response, unless blank;
+ * loose: any of its eight variants); a NULL checker is not followed in
+ * either.  raised (2n, or NULL) as for vf_prompt_eval_raised; why (n, or
+ * NULL) receives each strict verdict (with its reason). */
+vf_status vf_eval_checkers(const vf_checker *const *chk, size_t n,
+                           const char *response, size_t len,
+                           unsigned char *strict, unsigned char *loose,
+                           unsigned char *raised, vf_verdict *why,
+                           vf_error *err);
+
+/* vf_follow_ifbench on parsed lists (json_t *), for the NeMo-Gym route. */
+vf_status vf_follow_ifbench_list(const vf_ctx *ctx, const void *ids,
+                                 const void *kwargs, const char *response,
+                                 size_t len, vf_follow **strict,
+                                 vf_follow **loose, size_t *n, vf_error *err);
+
 /* The prompt's key as written (an integer's digits, a string key cut to 63
  * bytes, "" without one). */
 const char *vf_prompt_key_text(const vf_prompt *p);

@@ -233,28 +233,66 @@ static int make_variants(const char *r, size_t n, variants *v) {
 
 static void free_variants(variants *v) { vf_buf_free(&v->star); }
 
+/* One check of one text; *v receives the verdict. */
 static vf_status run_one(const vf_checker *c, const char *s, size_t n,
-                         bool *pass, bool *raised, vf_error *err) {
-  vf_verdict v = {0};
+                         vf_verdict *v, vf_error *err) {
   vf_error e2;
-  vf_status st = c->def->check(c, s, n, &v, &e2);
+  memset(v, 0, sizeof *v);
+  vf_status st = c->def->check(c, s, n, v, &e2);
   if (st)
     return vf_set_error(err, st, "instruction '%s': %s", c->def->id, e2.msg);
-  *pass = v.pass != 0;
-  *raised = *raised || v.raised;
   return VF_OK;
+}
+
+/* Checker c under both rules: strict on the response (variant 0), loose
+ * on the first variant that passes; why gets the strict verdict. */
+static vf_status eval_checker(const vf_checker *c, const variants *v,
+                              unsigned char out[3], vf_verdict *why,
+                              vf_error *err) {
+  vf_verdict r = {0};
+  bool pass = false, rl = false;
+  vf_status st = VF_OK;
+  if (!v->skip[0])
+    st = run_one(c, v->s[0], v->n[0], &r, err);
+  pass = r.pass != 0;
+  out[0] = pass;
+  out[2] = (unsigned char)r.raised; /* strict raised */
+  rl = r.raised;
+  if (why)
+    *why = r;
+  for (int k = 1; k < NVAR && !pass && !st; k++) {
+    if (v->skip[k])
+      continue;
+    vf_verdict lv;
+    st = run_one(c, v->s[k], v->n[k], &lv, err);
+    pass = !st && lv.pass;
+    rl = rl || lv.raised;
+  }
+  out[1] = pass;
+  out[2] |= (unsigned char)((rl && !pass) << 1); /* loose raised */
+  return st;
 }
 
 vf_status vf_prompt_eval(const vf_prompt *p, const char *response, size_t len,
                          unsigned char *strict, unsigned char *loose,
                          vf_error *err) {
-  return vf_prompt_eval_raised(p, response, len, strict, loose, NULL, err);
+  return vf_eval_checkers((const vf_checker *const *)p->chk, p->n, response,
+                          len, strict, loose, NULL, NULL, err);
 }
 
 vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
                                 size_t len, unsigned char *strict,
                                 unsigned char *loose, unsigned char *raised,
                                 vf_error *err) {
+  return vf_eval_checkers((const vf_checker *const *)p->chk, p->n, response,
+                          len, strict, loose, raised, NULL, err);
+}
+
+vf_status vf_eval_checkers(const vf_checker *const *chk, size_t n,
+                           const char *response, size_t len,
+                           unsigned char *strict, unsigned char *loose,
+                           unsigned char *raised, vf_verdict *why,
+                           vf_error *err) {
   size_t bad;
   if (!vf_utf8_valid(response, len, &bad))
     return vf_set_error(err, VF_EUTF8,
@@ -266,19 +304,15 @@ vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
     return vf_set_error(err, VF_ENOMEM, "out of memory");
   }
   vf_status st = VF_OK;
-  for (size_t i = 0; i < p->n && !st; i++) {
-    bool pass = false, rs = false, rl;
-    if (!v.skip[0])
-      st = run_one(p->chk[i], response, len, &pass, &rs, err);
-    strict[i] = pass;
-    rl = rs;
-    for (int k = 1; k < NVAR && !pass && !st; k++)
-      if (!v.skip[k])
-        st = run_one(p->chk[i], v.s[k], v.n[k], &pass, &rl, err);
-    loose[i] = pass;
+  for (size_t i = 0; i < n && !st; i++) {
+    unsigned char out[3] = {0, 0, 0};
+    if (chk[i])
+      st = eval_checker(chk[i], &v, out, why ? &why[i] : NULL, err);
+    strict[i] = out[0];
+    loose[i] = out[1];
     if (raised) {
-      raised[i] = rs;
-      raised[p->n + i] = rl && !pass;
+      raised[i] = out[2] & 1;
+      raised[n + i] = out[2] >> 1;
     }
   }
   free_variants(&v);

@@ -264,6 +264,12 @@ static void native_check(const slot *s, size_t r, size_t k) {
     res->error = strdup(e.msg);
   } else {
     res->verdict = (signed char)(v.pass != 0);
+    if (v.raised) { /* the reference's check raises here: an exception, as
+                       a [rule] function's is (not passed, and said) */
+      char msg[300];
+      snprintf(msg, sizeof msg, "exception: %s", v.reason);
+      res->error = strdup(msg);
+    }
   }
 }
 

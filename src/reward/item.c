@@ -5,7 +5,8 @@
  *   verl rows    {"prompt": [{"role": "user", "content": …}],
  *                 "reward_model": {"ground_truth": "<JSON: checkers,
  *                 functions>"}, "extra_info": {…}}
- *   IFEval       {"key", "prompt", "instruction_id_list", "kwargs"}
+ *   IFEval       {"key", "prompt", "instruction_id_list", "kwargs"}; an
+ *                IFBench row has the same shape, and is told by its ids
  *   open-instruct {"ground_truth": label} or a bare label {"instruction_id",
  *                 "kwargs"} / {"func_name", ...} (item_oi.c; also as a
  *                 verl row's ground truth)
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/checks.h"
 #include "eval/eval.h"
 #include "reward/reward.h"
 
@@ -118,12 +120,30 @@ static void read_checkers(vf_item *it, const json_t *checkers,
   }
 }
 
+/* The family of an IFEval-shaped row when none is given: IFBench's when
+ * every unqualified id of the row is one of IFBench's (the two families
+ * share no id; IFBench_test.jsonl rows look like IFEval's), else IFEval's. */
+static const char *row_family(const json_t *row) {
+  const json_t *ids = json_object_get(row, "instruction_id_list");
+  size_t bare = 0;
+  for (size_t i = 0; i < json_array_size(ids); i++) {
+    const char *id = json_string_value(json_array_get(ids, i));
+    if (!id || strchr(id, '/'))
+      continue;
+    const vf_checkdef *d;
+    if (vf_checks_lookup("ifbench", id, &d, NULL, NULL))
+      return "ifeval";
+    bare++;
+  }
+  return bare ? "ifbench" : "ifeval";
+}
+
 static void read_ifeval(const vf_ctx *ctx, const char *family, vf_item *it,
                         const char *where) {
   vf_prompt *p = NULL;
   vf_error e;
-  if (vf_prompt_from_json(ctx, family ? family : "ifeval", it->json, where,
-                          &p, &e)) {
+  if (vf_prompt_from_json(ctx, family ? family : row_family(it->json),
+                          it->json, where, &p, &e)) {
     it->err = e;
     return;
   }
