@@ -116,10 +116,12 @@ checksrc:
 bench: all $(BENCHES) $(SERVERS)
 	@scripts/run-bench $(B)
 
+# The bundled input has one prompt without a response (key 2785): verif
+# skips it and exits 1 ("some prompts skipped"), which is expected here.
 run: all
 	$(B)/verif eval ifeval --input_data data/ifeval/input_data.jsonl \
 	  --input_response_data data/ifeval/input_response_data_gpt4_20231107_145030.jsonl \
-	  --output_dir $(B)/run --skip-missing
+	  --output_dir $(B)/run --skip-missing; [ $$? -le 1 ]
 
 deps:
 	scripts/install-deps

@@ -223,6 +223,7 @@ typedef struct vf_eval_opts {
 typedef struct vf_eval_stats {
   size_t prompts;      /* evaluated */
   size_t skipped;      /* without a response (with skip_missing) */
+  size_t blank_lines;  /* blank lines skipped in both files (not items) */
   size_t instructions; /* evaluated */
   double prompt_strict, instruction_strict, prompt_loose, instruction_loose;
   size_t raised_strict, raised_loose; /* verdicts "not followed" because the
@@ -231,7 +232,10 @@ typedef struct vf_eval_stats {
 
 /* Runs the evaluation.  Any malformed line, unknown id, bad kwarg or (unless
  * skip_missing) prompt without a response is an error naming file, line and
- * field; on error no output file is left behind.  stats may be NULL. */
+ * field; with a log, each bad line is written there as it is found and the
+ * returned error only counts them.  On error no output file is left behind
+ * (nor the output directory, when the run created it).  Blank lines are not
+ * items: skipped and counted.  stats may be NULL. */
 VF_API vf_status vf_eval_ifeval(const vf_ctx *ctx, const vf_eval_opts *opts,
                                 vf_eval_stats *stats, vf_error *err);
 

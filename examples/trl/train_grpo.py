@@ -6,7 +6,7 @@ Targets: TRL main f2cd577 (>= 1.0).  tests/contracts/recipes.py checks the
 GRPOConfig keys below against trl/trainer/grpo_config.py and base_config.py
 at that commit.
 
-    build/verif serve --port 8765 &
+    build/verif serve --port 8765 --judge-url http://JUDGE:8000/v1 --judge-model QwQ-32B &
     VERIF_URL=http://127.0.0.1:8765 python3 examples/trl/train_grpo.py \
         --model Qwen/Qwen2.5-7B-Instruct --data verinstruct.jsonl
 

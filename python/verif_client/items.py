@@ -9,17 +9,25 @@ ground_truth {"checkers", "functions"}, or IFEval {"instruction_id_list",
 import json
 import logging
 
+from .client import VerifError
+
 log = logging.getLogger("verif_client")
 
 
 def label_dict(label):
-    """The label as a dict (a JSON string is decoded)."""
-    if isinstance(label, (bytes, bytearray)):
-        label = label.decode("utf-8")
-    if isinstance(label, str):
-        label = json.loads(label)
+    """The label as a dict (a JSON string is decoded).  Anything else, a
+    malformed JSON string included, raises VerifError: a training run should
+    stop rather than score items without their constraints."""
+    try:
+        if isinstance(label, (bytes, bytearray)):
+            label = label.decode("utf-8")
+        if isinstance(label, str):
+            label = json.loads(label)
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+        raise VerifError("a verif label must be a JSON object (or a string "
+                         "holding one): %s" % e) from e
     if not isinstance(label, dict):
-        raise ValueError("a verif label must be a JSON object (or a string "
+        raise VerifError("a verif label must be a JSON object (or a string "
                          "holding one), got %s" % type(label).__name__)
     return label
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -112,7 +113,8 @@ static int check(const char *family, const char *id, const char *kwargs) {
   }
   resp = read_all(stdin, &len);
   if (!resp || ferror(stdin)) {
-    fprintf(stderr, "verif check: cannot read the response from stdin\n");
+    fprintf(stderr, "verif check: cannot read the response from stdin: %s\n",
+            strerror(errno));
     goto done;
   }
   if (vf_checker_run(chk, resp, len, &v, &err)) {

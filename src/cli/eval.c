@@ -38,10 +38,14 @@ static const char common[] =
     "Flags may be written --flag=value or --flag value.\n";
 
 static const char errors[] =
-    "Errors (exit status 2, no output files left): a malformed JSON line, an\n"
-    "unknown instruction id, a missing/unknown/mistyped kwarg (each named with\n"
-    "file:line and field), a prompt without a response (its keys listed),\n"
-    "unreadable files.  Exit status 0 on success.\n";
+    "Blank lines (in either file) are not items: they are skipped and\n"
+    "counted.\n\n"
+    "Exit status: 0 every prompt evaluated; 1 some prompts skipped for want\n"
+    "of a response (--skip-missing; the files hold the others); 2 the run\n"
+    "failed, and no output file (nor the --output_dir it created) is left:\n"
+    "a malformed JSON line, an unknown instruction id, a missing, unknown or\n"
+    "mistyped kwarg (each named with file:line and field, once), a prompt\n"
+    "without a response (its keys listed), an unreadable file.\n";
 
 static const char help_ifeval[] =
     "usage: verif eval ifeval --input_data F --input_response_data F\n"
@@ -244,11 +248,12 @@ int cmd_eval(int argc, char **argv) {
   if (!ctx)
     return EXIT_ERROR;
   vf_error err = {0};
-  vf_status st = b->run(ctx, &o, NULL, &err);
+  vf_eval_stats stats = {0};
+  vf_status st = b->run(ctx, &o, &stats, &err);
   if (st)
     cli_error(&err);
   else if (h.html && write_html(ctx, b, &o, &h))
     st = VF_EIO;
   vf_ctx_free(ctx);
-  return st ? EXIT_ERROR : EXIT_PASS;
+  return st ? EXIT_ERROR : stats.skipped ? EXIT_FAIL : EXIT_PASS;
 }

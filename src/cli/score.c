@@ -1,8 +1,11 @@
 /*
  * score.c: `verif score`: JSONL items in, one JSON reward record out per
- * input line, in input order; a progress bar on a terminal and a summary
- * at the end (on stderr).
+ * item (non-blank line), in input order; a progress bar on a terminal and a
+ * summary at the end (on stderr); the exit status says whether every item
+ * got its reward.
  */
+#include <errno.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,8 +19,10 @@
 
 static const char help[] =
     "usage: verif score --input F [--output F] [options]\n\n"
-    "Scores every item of a JSONL file and writes one JSON record per input\n"
-    "line, in input order.  Item formats (detected per line, or --format):\n"
+    "Scores every item of a JSONL file and writes one JSON record per item,\n"
+    "in input order.  An item is a line; blank lines are not items: they are\n"
+    "skipped (no record) and counted in the summary.  Item formats (detected\n"
+    "per line, or --format):\n"
     "  VerInstruct  {\"id\", \"prompt\", \"checkers\": [\"[rule] ...\", \"[llm] "
     "...\"],\n"
     "                \"functions\": [\"...python...\"]}\n"
@@ -90,7 +95,11 @@ static const char help[] =
     "untagged checker, a function that does not compile) gets reward null and\n"
     "\"error\" naming file:line and field; the others are still scored.  An\n"
     "exception in a check is that check's error and counts as not passed.\n"
-    "Exit status: 0 when every line got its record, 2 on a fatal error.\n";
+    "Without --judge-url, the first item with [llm] constraints draws a\n"
+    "warning and the summary counts them (\"soft unverified\").\n"
+    "Exit status: 0 every item has its reward; 1 some records carry an error\n"
+    "(all records are still written); 2 the run failed (bad options,\n"
+    "unreadable input, a write error).\n";
 
 typedef struct opts {
   const char *input, *output;
@@ -148,20 +157,27 @@ static void progress_show(const progress *p) {
     fprintf(stderr, "\r%zu items  %.0f items/s  ", p->done, rate);
 }
 
-static size_t count_lines(const char *path) {
+/* The items of a file: its lines that are not blank. */
+static size_t count_items(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return 0;
   char buf[65536];
-  size_t n = 0, last = '\n';
+  size_t n = 0;
+  bool inked = false; /* the current line has a non-blank byte */
   for (size_t got = fread(buf, 1, sizeof buf, f); got > 0;
        got = fread(buf, 1, sizeof buf, f)) {
-    for (size_t i = 0; i < got; i++)
-      n += buf[i] == '\n';
-    last = (unsigned char)buf[got - 1];
+    for (size_t i = 0; i < got; i++) {
+      if (buf[i] == '\n') {
+        n += inked;
+        inked = false;
+      } else if (!strchr(" \t\r", buf[i])) {
+        inked = true;
+      }
+    }
   }
   fclose(f);
-  return n + (last != '\n');
+  return n + inked;
 }
 
 /* ---- the run -------------------------------------------------------------- */
@@ -171,6 +187,7 @@ typedef struct lines {
   size_t *len;
   char **where;
   size_t n;
+  size_t blank; /* blank lines skipped so far: they are not items */
 } lines;
 
 static void free_lines(lines *l) {
@@ -181,7 +198,16 @@ static void free_lines(lines *l) {
   l->n = 0;
 }
 
-/* Reads up to cap lines (every line counts, blank ones too). */
+/* True for a line of spaces, tabs and carriage returns only. */
+static bool blank_line(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!s[i] || !strchr(" \t\r", s[i]))
+      return false;
+  return true;
+}
+
+/* Reads up to cap items: the next lines that are not blank (those are
+ * counted in l->blank and skipped; line numbers still count them). */
 static int read_lines(FILE *in, const char *name, size_t *lineno, lines *l,
                       size_t cap) {
   while (l->n < cap) {
@@ -194,8 +220,14 @@ static int read_lines(FILE *in, const char *name, size_t *lineno, lines *l,
     }
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
       line[--len] = '\0';
+    ++*lineno;
+    if (blank_line(line, (size_t)len)) {
+      free(line);
+      l->blank++;
+      continue;
+    }
     char where[600];
-    snprintf(where, sizeof where, "%s:%zu", name, ++*lineno);
+    snprintf(where, sizeof where, "%s:%zu", name, *lineno);
     l->text[l->n] = line;
     l->len[l->n] = (size_t)len;
     l->where[l->n] = strdup(where);
@@ -208,35 +240,92 @@ static int read_lines(FILE *in, const char *name, size_t *lineno, lines *l,
   return 0;
 }
 
-static int run(vf_engine *e, const opts *o, FILE *in, FILE *out) {
+/* True when one response's record has soft.status "unverified". */
+static bool soft_unverified(const json_t *rec) {
+  const char *st = json_string_value(
+      json_object_get(json_object_get(rec, "soft"), "status"));
+  return st && !strcmp(st, "unverified");
+}
+
+/* True when a record (or one of a group's) left its [llm] part unverified. */
+static bool unverified(const char *rec) {
+  json_t *r = json_loads(rec, 0, NULL), *one;
+  size_t i;
+  bool found = soft_unverified(r);
+  json_array_foreach(json_object_get(r, "results"), i, one) {
+    found |= soft_unverified(one);
+  }
+  json_decref(r);
+  return found;
+}
+
+/* Once per run, loudly: the first item whose [llm] constraints were not
+ * checked because no judge is configured (the summary counts them all). */
+static void warn_unverified(vf_engine *e, const lines *l, char **recs,
+                            bool *warned) {
+  vf_engine_stats st;
+  vf_engine_get_stats(e, &st);
+  if (*warned || st.soft_unverified == 0)
+    return;
+  for (size_t i = 0; i < l->n && !*warned; i++) {
+    if (!recs[i] || !unverified(recs[i]))
+      continue;
+    fprintf(stderr, "verif score: WARNING: %s has [llm] constraints and no "
+                    "judge is configured (--judge-url): they are NOT "
+                    "checked, and the reward is the hard part alone (1.0 "
+                    "when there is none).  Every such response is counted "
+                    "in the summary (\"soft unverified\").\n",
+            l->where[i]);
+    *warned = true;
+  }
+}
+
+/* What a run saw: for the exit status and the closing lines. */
+typedef struct outcome {
+  int rc;       /* EXIT_ERROR once the run itself failed */
+  bool warned;  /* the unverified warning was given */
+  size_t blank; /* blank lines skipped */
+} outcome;
+
+/* Scores one batch and writes its records in order. */
+static void score_batch(vf_engine *e, lines *l, char **recs, FILE *out,
+                        const char *out_name, outcome *oc) {
+  vf_error err = {0};
+  if (vf_engine_score(e, (const char *const *)l->text, l->len,
+                      (const char *const *)l->where, l->n, recs, &err)) {
+    cli_error(&err);
+    oc->rc = EXIT_ERROR;
+  }
+  warn_unverified(e, l, recs, &oc->warned);
+  for (size_t i = 0; i < l->n; i++) {
+    if (recs[i] && oc->rc != EXIT_ERROR && fprintf(out, "%s\n", recs[i]) < 0) {
+      fprintf(stderr, "verif score: write error on %s: %s\n", out_name,
+              strerror(errno));
+      oc->rc = EXIT_ERROR;
+    }
+    free(recs[i]);
+    recs[i] = NULL;
+  }
+}
+
+static outcome run(vf_engine *e, const opts *o, FILE *in, FILE *out) {
   lines l = {calloc(o->batch, sizeof(char *)), calloc(o->batch, sizeof(size_t)),
-             calloc(o->batch, sizeof(char *)), 0};
+             calloc(o->batch, sizeof(char *)), 0, 0};
   char **recs = calloc(o->batch, sizeof(char *));
   progress p = {isatty(STDERR_FILENO) != 0, 0, 0, {0, 0}};
+  const char *name = strcmp(o->input, "-") ? o->input : "stdin";
+  const char *out_name = o->output ? o->output : "stdout";
   size_t lineno = 0;
-  int rc = EXIT_PASS;
+  outcome oc = {EXIT_PASS, false, 0};
   clock_gettime(CLOCK_MONOTONIC, &p.t0);
   if (p.on && strcmp(o->input, "-"))
-    p.total = count_lines(o->input);
+    p.total = count_items(o->input);
   if (!l.text || !l.len || !l.where || !recs)
-    rc = EXIT_ERROR;
-  while (rc == EXIT_PASS) {
-    if (read_lines(in, strcmp(o->input, "-") ? o->input : "stdin", &lineno, &l,
-                   o->batch) ||
-        l.n == 0)
+    oc.rc = EXIT_ERROR;
+  while (oc.rc == EXIT_PASS) {
+    if (read_lines(in, name, &lineno, &l, o->batch) || l.n == 0)
       break;
-    vf_error err = {0};
-    if (vf_engine_score(e, (const char *const *)l.text, l.len,
-                        (const char *const *)l.where, l.n, recs, &err)) {
-      cli_error(&err);
-      rc = EXIT_ERROR;
-    }
-    for (size_t i = 0; i < l.n; i++) {
-      if (recs[i] && fprintf(out, "%s\n", recs[i]) < 0)
-        rc = EXIT_ERROR;
-      free(recs[i]);
-      recs[i] = NULL;
-    }
+    score_batch(e, &l, recs, out, out_name, &oc);
     p.done += l.n;
     progress_show(&p);
     free_lines(&l);
@@ -244,15 +333,32 @@ static int run(vf_engine *e, const opts *o, FILE *in, FILE *out) {
   if (p.on)
     fputc('\n', stderr);
   if (ferror(in)) {
-    fprintf(stderr, "verif score: read error on %s\n", o->input);
-    rc = EXIT_ERROR;
+    fprintf(stderr, "verif score: read error on %s: %s\n", name,
+            strerror(errno));
+    oc.rc = EXIT_ERROR;
   }
+  if (fflush(out)) {
+    fprintf(stderr, "verif score: write error on %s: %s\n", out_name,
+            strerror(errno));
+    oc.rc = EXIT_ERROR;
+  }
+  oc.blank = l.blank;
   free_lines(&l);
   free(l.text);
   free(l.len);
   free(l.where);
   free(recs);
-  return rc;
+  return oc;
+}
+
+/* 0: every item has its reward; 1: some records carry an error (all were
+ * written); 2 (rc): the run itself failed. */
+static int exit_status(vf_engine *e, int rc) {
+  if (rc != EXIT_PASS || !e)
+    return EXIT_ERROR;
+  vf_engine_stats st;
+  vf_engine_get_stats(e, &st);
+  return st.item_errors || st.rewarded < st.responses ? EXIT_FAIL : EXIT_PASS;
 }
 
 int cmd_score(int argc, char **argv) {
@@ -277,9 +383,10 @@ int cmd_score(int argc, char **argv) {
   if (cli_engine_finish("score", &o.eo))
     return EXIT_ERROR;
   FILE *in = strcmp(o.input, "-") ? fopen(o.input, "rb") : stdin;
-  FILE *out = o.output ? fopen(o.output, "wb") : stdout;
+  FILE *out = in && o.output ? fopen(o.output, "wb") : stdout;
   if (!in || !out) {
-    fprintf(stderr, "verif score: cannot open %s\n", !in ? o.input : o.output);
+    fprintf(stderr, "verif score: cannot open %s: %s\n",
+            !in ? o.input : o.output, strerror(errno));
     if (in && in != stdin)
       fclose(in);
     return EXIT_ERROR;
@@ -287,15 +394,23 @@ int cmd_score(int argc, char **argv) {
   vf_ctx *ctx = cli_ctx();
   vf_engine *e = NULL;
   vf_error err = {0};
-  int rc = EXIT_ERROR;
+  outcome oc = {EXIT_ERROR, false, 0};
   if (ctx && vf_engine_new(ctx, &o.eo, &e, &err) == VF_OK)
-    rc = run(e, &o, in, out);
+    oc = run(e, &o, in, out);
   else if (ctx)
     cli_error(&err);
   if (e)
     vf_engine_report(e, stderr);
-  if (out != stdout && fclose(out))
+  if (oc.blank)
+    fprintf(stderr, "blank lines skipped: %zu (blank lines are not items)\n",
+            oc.blank);
+  int rc = oc.rc;
+  if (out != stdout && fclose(out)) {
+    fprintf(stderr, "verif score: write error on %s: %s\n", o.output,
+            strerror(errno));
     rc = EXIT_ERROR;
+  }
+  rc = exit_status(e, rc);
   if (in != stdin)
     fclose(in);
   vf_engine_free(e);

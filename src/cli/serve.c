@@ -17,7 +17,8 @@
 #include "server/server.h"
 
 static const char help[] =
-    "usage: verif serve [--host H] [--port N] [--token T] [options]\n\n"
+    "usage: verif serve (--judge-url URL --judge-model M | --no-judge)\n"
+    "                   [--host H] [--port N] [--token T] [options]\n\n"
     "Serves rewards over HTTP, one engine behind every endpoint:\n"
     "  POST /v1/score    {\"items\": [item, ...]} -> {\"results\": [record, "
     "...]}\n"
@@ -73,6 +74,12 @@ static const char help[] =
     "                       is cut into calls of N, concurrent small requests\n"
     "                       are gathered into one; a request past its timeout\n"
     "                       loses the calls still running\n"
+    "  --no-judge           serve without a judge: the [llm] constraints are\n"
+    "                       not checked (soft \"unverified\") and a reward is\n"
+    "                       the hard part alone.  verif serve will not start\n"
+    "                       with neither this nor --judge-url, so that no\n"
+    "                       trainer learns from rewards that silently ignore\n"
+    "                       half the constraints\n"
     "scoring options (as in `verif score`):\n"
     "  --format, --family, --combine, --keep-reasoning, --workers, --jobs\n"
     "  (threads per engine call; default 1, as the scorers already run calls\n"
@@ -104,6 +111,7 @@ typedef struct opts {
   vf_server_opts so;
   vf_engine_opts eo;
   const char *strip[MAX_STRIP];
+  bool no_judge; /* --no-judge: the explicit choice to serve without one */
 } opts;
 
 /* Bytes with an optional K, M or G (binary) suffix. */
@@ -195,12 +203,30 @@ static int number_opt(opts *o, int argc, char **argv, int *i) {
   return 0;
 }
 
+/* A judge, or the explicit --no-judge: 0; else says why and -1. */
+static int check_judge(const opts *o) {
+  if (o->no_judge && o->eo.judge_urls)
+    return fprintf(stderr, "verif serve: --no-judge and --judge-url exclude "
+                           "each other\n"), -1;
+  if (!o->no_judge && !o->eo.judge_urls)
+    return fprintf(stderr,
+                   "verif serve: no judge: give --judge-url URL --judge-model "
+                   "M (the [llm] constraints need one), or --no-judge to "
+                   "serve rewards from the hard constraints alone ([llm] "
+                   "constraints unverified)\n"), -1;
+  return 0;
+}
+
 /* 0 to go on, EXIT_PASS after --help, EXIT_ERROR on a bad option. */
 static int parse_args(opts *o, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       fputs(help, stdout);
       return EXIT_PASS + 100;
+    }
+    if (!strcmp(argv[i], "--no-judge")) {
+      o->no_judge = true;
+      continue;
     }
     int r = string_opt(o, argc, argv, &i);
     if (r == 0)
@@ -217,7 +243,7 @@ static int parse_args(opts *o, int argc, char **argv) {
       return EXIT_ERROR;
     }
   }
-  return cli_engine_finish("serve", &o->eo) ? EXIT_ERROR : 0;
+  return check_judge(o) || cli_engine_finish("serve", &o->eo) ? EXIT_ERROR : 0;
 }
 
 /* ---- the engine as the server's scorer ------------------------------------ */
@@ -282,6 +308,9 @@ static int serve(opts *o, vf_engine *e, const sigset_t *stop) {
     cli_error(&err);
     return EXIT_ERROR;
   }
+  if (o->no_judge)
+    fprintf(stderr, "verif serve: --no-judge: [llm] constraints are not "
+                    "checked; rewards are the hard part alone\n");
   int v6 = strchr(o->so.host, ':') != NULL; /* a literal IPv6 address */
   printf("listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->so.host,
          v6 ? "]" : "", vf_server_port(s));

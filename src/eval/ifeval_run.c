@@ -191,16 +191,18 @@ static void decode_response(void *arg, size_t i) {
 }
 
 /* Reads up to BATCH non-blank lines into the slots (reusing their
- * buffers); returns the count. */
-static size_t read_rlines(FILE *f, rline *l, size_t *lineno) {
+ * buffers); returns the count.  Blank ones are counted in *blank. */
+static size_t read_rlines(FILE *f, rline *l, size_t *lineno, size_t *blank) {
   size_t n = 0;
   while (n < BATCH) {
     ssize_t len = getline(&l[n].line, &l[n].cap, f);
     if (len < 0)
       break;
     ++*lineno;
-    if (blank_line(l[n].line, (size_t)len))
+    if (blank_line(l[n].line, (size_t)len)) {
+      ++*blank;
       continue;
+    }
     l[n].len = (size_t)len, l[n].lineno = *lineno;
     n++;
   }
@@ -237,11 +239,23 @@ static void free_rlines(rline *l, size_t n) {
   free(l);
 }
 
+/* The run's error after bad input lines: when they were each logged, a
+ * count that does not repeat them; else the first one's message. */
+static vf_status lines_error(vf_error *err, const vf_error *first, size_t n,
+                             const char *path, FILE *log) {
+  if (log)
+    return vf_set_error(err, first->code,
+                        "%s: %zu line(s) with errors (each shown above); "
+                        "nothing evaluated", path, n);
+  return vf_set_error(err, first->code, "%s%s", first->msg,
+                      n > 1 ? " (and more errors)" : "");
+}
+
 /* Two batches in flight, as in stream(): while the helpers decode one,
  * this thread files the one before and reads the one after. */
 static vf_status load_responses(const vf_bench *bench, const char *path,
                                 respmap *m, int jobs, FILE *log,
-                                vf_error *err) {
+                                size_t *blank, vf_error *err) {
   char *iobuf;
   FILE *f = open_big(path, "rb", &iobuf);
   if (!f)
@@ -254,12 +268,12 @@ static vf_status load_responses(const vf_bench *bench, const char *path,
   bad_lines bad = {0};
   vf_status st = l ? VF_OK : vf_set_error(err, VF_ENOMEM, "out of memory");
   if (!st)
-    n[0] = read_rlines(f, b[0].l, &lineno);
+    n[0] = read_rlines(f, b[0].l, &lineno, blank);
   while (n[cur]) {
     vf_par par;
     vf_parallel_start(&par, jobs, n[cur], decode_response, &b[cur]);
     st = put_lines(b[!cur].l, n[!cur], m, &bad, log, st, err);
-    n[!cur] = st ? 0 : read_rlines(f, b[!cur].l, &lineno);
+    n[!cur] = st ? 0 : read_rlines(f, b[!cur].l, &lineno, blank);
     vf_parallel_finish(&par);
     cur = !cur;
   }
@@ -267,8 +281,7 @@ static vf_status load_responses(const vf_bench *bench, const char *path,
   if (!st && ferror(f))
     st = vf_set_error(err, VF_EIO, "%s: read error: %s", path, strerror(errno));
   if (!st && bad.n)
-    st = vf_set_error(err, bad.first.code, "%s%s", bad.first.msg,
-                      bad.n > 1 ? " (and more errors, listed above)" : "");
+    st = lines_error(err, &bad.first, bad.n, path, log);
   free_rlines(l, 2 * BATCH);
   fclose(f);
   free(iobuf);
@@ -501,12 +514,15 @@ static void eval_one(void *arg, size_t i) {
 typedef struct outputs {
   char *path[2], *tmp[2], *buf[2];
   FILE *f[2];
+  const char *made_dir; /* the output directory, when this run created it */
 } outputs;
 
 static vf_status open_outputs(const char *dir, outputs *out, vf_error *err) {
   static const char *const names[2] = {"eval_results_strict.jsonl",
                                        "eval_results_loose.jsonl"};
-  if (mkdir(dir, 0777) && errno != EEXIST)
+  if (mkdir(dir, 0777) == 0)
+    out->made_dir = dir;
+  else if (errno != EEXIST)
     return vf_set_error(err, VF_EIO, "%s: cannot create directory: %s", dir,
                         strerror(errno));
   for (int k = 0; k < 2; k++) {
@@ -529,7 +545,8 @@ static vf_status open_outputs(const char *dir, outputs *out, vf_error *err) {
   return VF_OK;
 }
 
-/* Closes the outputs; renames them into place when keep, else removes. */
+/* Closes the outputs; renames them into place when keep, else removes them
+ * and the output directory if this run created it (and it is empty). */
 static vf_status close_outputs(outputs *out, bool keep, vf_error *err) {
   vf_status st = VF_OK;
   for (int k = 0; k < 2; k++) {
@@ -547,6 +564,8 @@ static vf_status close_outputs(outputs *out, bool keep, vf_error *err) {
     if (!keep || st)
       unlink(out->tmp[k]);
   }
+  if ((!keep || st) && out->made_dir)
+    rmdir(out->made_dir);
   return st;
 }
 
@@ -563,6 +582,7 @@ typedef struct state {
   vf_buf missing; /* "key, key, ..." */
   size_t nmissing, nerrors;
   size_t raised[2]; /* verdicts a raising check decided, strict and loose */
+  size_t blank[2]; /* blank lines skipped: input_data, responses */
   vf_error first;
 } state;
 
@@ -632,8 +652,9 @@ static void free_items(item *items, size_t n) {
   }
 }
 
-/* Reads up to BATCH non-blank lines into the slots; returns how many. */
-static size_t read_batch(FILE *f, item *items, size_t *lineno) {
+/* Reads up to BATCH non-blank lines into the slots; returns how many.
+ * Blank lines are not prompts: counted in *blank and skipped. */
+static size_t read_batch(FILE *f, item *items, size_t *lineno, size_t *blank) {
   size_t n = 0;
   while (n < BATCH) {
     item *it = &items[n];
@@ -641,8 +662,10 @@ static size_t read_batch(FILE *f, item *items, size_t *lineno) {
     if (len < 0)
       break;
     ++*lineno;
-    if (blank_line(it->line, (size_t)len))
+    if (blank_line(it->line, (size_t)len)) {
+      ++*blank;
       continue;
+    }
     it->len = (size_t)len, it->lineno = *lineno;
     n++;
   }
@@ -652,9 +675,7 @@ static size_t read_batch(FILE *f, item *items, size_t *lineno) {
 static vf_status verdict_of_run(state *s, const vf_eval_opts *o,
                                 vf_error *err) {
   if (s->nerrors)
-    return vf_set_error(err, s->first.code, "%s%s", s->first.msg,
-                        s->nerrors > 1 ? " (and more errors, listed above)"
-                                       : "");
+    return lines_error(err, &s->first, s->nerrors, o->input_data, o->log);
   if (s->nmissing && !o->skip_missing)
     return vf_set_error(err, VF_EMISSING,
                         "%s: %zu prompt(s) have no response in %s (keys: "
@@ -667,10 +688,20 @@ static vf_status verdict_of_run(state *s, const vf_eval_opts *o,
   return VF_OK;
 }
 
+/* Blank lines are not items: skipped, and said so. */
+static void log_blank(const vf_eval_opts *o, const size_t blank[2]) {
+  const char *file[2] = {o->input_data, o->input_response_data};
+  for (int k = 0; k < 2 && o->log; k++)
+    if (blank[k])
+      fprintf(o->log, "verif: %s: %zu blank line(s) skipped (blank lines "
+                      "are not items)\n", file[k], blank[k]);
+}
+
 static void fill_stats(const state *s, vf_eval_stats *st) {
   memset(st, 0, sizeof *st);
   st->prompts = (size_t)s->sc[0].prompts;
   st->skipped = s->nmissing;
+  st->blank_lines = s->blank[0] + s->blank[1];
   st->instructions = (size_t)s->sc[0].instr;
   st->raised_strict = s->raised[0];
   st->raised_loose = s->raised[1];
@@ -699,36 +730,43 @@ static vf_status drain(run *b, state *s, outputs *out, vf_status st,
   return st;
 }
 
+/* The progress line on a terminal: prompts evaluated, and those skipped
+ * for want of a response (so that the two add up to the prompts read). */
+static void show_progress(FILE *log, const state *s) {
+  fprintf(log, "\rverif: %ld prompts evaluated", s->sc[0].prompts);
+  if (s->nmissing)
+    fprintf(log, ", %zu skipped (no response)", s->nmissing);
+}
+
 /* Two batches in flight: while the helper threads evaluate one, this
  * thread writes out the one before and reads the one after, then joins
  * in.  slots holds 2 * BATCH items. */
 static vf_status stream(const run *r, item *slots, FILE *in, state *s,
                         outputs *out, vf_error *err) {
-  size_t lineno = 0, done = 0;
+  size_t lineno = 0;
   int jobs = jobs_of(r->o), cur = 0;
   bool tty = r->o->log && isatty(fileno(r->o->log));
   vf_status st = VF_OK;
   run b[2] = {*r, *r};
   b[0].items = slots, b[1].items = slots + BATCH;
   b[1].n = 0;
-  b[0].n = read_batch(in, b[0].items, &lineno);
+  b[0].n = read_batch(in, b[0].items, &lineno, &s->blank[0]);
   while (b[cur].n) {
     vf_par par;
     vf_parallel_start(&par, jobs, b[cur].n, eval_one, &b[cur]);
     size_t written = b[!cur].n;
     st = drain(&b[!cur], s, out, st, err);
-    done += written;
     if (tty && written)
-      fprintf(r->o->log, "\rverif: %zu prompts evaluated", done);
+      show_progress(r->o->log, s);
     if (!st)
-      b[!cur].n = read_batch(in, b[!cur].items, &lineno);
+      b[!cur].n = read_batch(in, b[!cur].items, &lineno, &s->blank[0]);
     vf_parallel_finish(&par);
     cur = !cur;
   }
   size_t written = b[!cur].n;
   st = drain(&b[!cur], s, out, st, err);
   if (tty && written)
-    fprintf(r->o->log, "\rverif: %zu prompts evaluated", done + written);
+    show_progress(r->o->log, s);
   if (tty)
     fputc('\n', r->o->log);
   if (!st && ferror(in))
@@ -764,7 +802,7 @@ vf_status vf_eval_run(const vf_ctx *ctx, const vf_bench *b,
   FILE *in = NULL;
   char *inbuf = NULL;
   vf_status st = load_responses(b, o->input_response_data, &map, jobs_of(o),
-                                o->log, err);
+                                o->log, &s.blank[1], err);
   if (!st) {
     in = open_big(o->input_data, "rb", &inbuf);
     if (!in)
@@ -785,6 +823,8 @@ vf_status vf_eval_run(const vf_ctx *ctx, const vf_bench *b,
   if (!st && o->skip_missing && s.nmissing && o->log)
     fprintf(o->log, "verif: skipped %zu prompt(s) without a response (keys: "
                     "%.300s)\n", s.nmissing, s.missing.data);
+  if (!st)
+    log_blank(o, s.blank);
   if (!st && o->report)
     for (int m = 0; m < 2; m++)
       print_report(o->report, out.path[m], &s.sc[m]);

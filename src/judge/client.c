@@ -518,8 +518,10 @@ static vf_status setup(vf_judge_client *cl, const vf_judge_opts *o,
     return vf_set_error(err, VF_ENOMEM, "out of memory");
   long keep = (long)cl->concurrency + (long)cl->nurls;
   curl_multi_setopt(cl->multi, CURLMOPT_MAXCONNECTS, keep);
-  if (pthread_create(&cl->thread, NULL, event_loop, cl) != 0)
-    return vf_set_error(err, VF_EINTERNAL, "judge: cannot start its thread");
+  int rc = pthread_create(&cl->thread, NULL, event_loop, cl);
+  if (rc)
+    return vf_set_error(err, VF_EINTERNAL, "judge: cannot start its thread: %s",
+                        strerror(rc));
   cl->started = true;
   return VF_OK;
 }

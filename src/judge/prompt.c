@@ -144,7 +144,8 @@ static vf_status read_file(const char *path, vf_judge_tpl *t, vf_error *err) {
     }
   }
   if (!st && ferror(f))
-    st = vf_set_error(err, VF_EIO, "judge template %s: read error", path);
+    st = vf_set_error(err, VF_EIO, "judge template %s: read error: %s", path,
+                      strerror(errno));
   fclose(f);
   if (!st && vf_buf_reserve(&b, 1))
     st = vf_set_error(err, VF_ENOMEM, "out of memory");

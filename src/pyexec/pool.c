@@ -147,8 +147,10 @@ vf_status vf_pool_new(const vf_pool_opts *o, vf_pool **out, vf_error *err) {
   if (st == VF_OK && vf_pool_start_zygote(p))
     st = vf_set_error(err, VF_EINTERNAL, "pyexec: cannot fork the zygote: %s",
                       strerror(errno));
-  if (st == VF_OK && pthread_create(&p->thread, NULL, vf_pool_loop, p) != 0)
-    st = vf_set_error(err, VF_EINTERNAL, "pyexec: cannot start a thread");
+  int rc = st == VF_OK ? pthread_create(&p->thread, NULL, vf_pool_loop, p) : 0;
+  if (rc)
+    st = vf_set_error(err, VF_EINTERNAL, "pyexec: cannot start a thread: %s",
+                      strerror(rc));
   else if (st == VF_OK)
     p->thread_up = 1;
   if (st == VF_OK)

@@ -357,9 +357,12 @@ static void store_python(batch *b, const vf_pycheck *pc, const pyref *ref,
     }
     if ((pc[i].error_kind == VF_PYERR_COMPILE ||
          pc[i].error_kind == VF_PYERR_NOFUNC) &&
-        !s->it.err.code)
+        !s->it.err.code) {
       vf_set_error(&s->it.err, VF_EJSON, "%s: field 'functions'[%zu]: %s",
                    s->where, k, pc[i].error);
+      s->it.err_kind = pc[i].error_kind == VF_PYERR_COMPILE ? VF_IE_COMPILE
+                                                            : VF_IE_NO_FUNCTION;
+    }
     res->verdict = 0;
     char msg[600];
     snprintf(msg, sizeof msg, "%s: %s", pyerr_name(pc[i].error_kind),
@@ -624,7 +627,9 @@ static char *record(vf_engine *e, const slot *s) {
   json_t *rec;
   if (s->it.err.code) {
     pthread_mutex_lock(&e->lock);
-    vf_summary_error(&e->sum, "item", vf_strerror(s->it.err.code));
+    vf_summary_error(&e->sum, "item", s->it.err_kind
+                                          ? s->it.err_kind
+                                          : vf_strerror(s->it.err.code));
     pthread_mutex_unlock(&e->lock);
     rec = json_pack("{s:o, s:n, s:n, s:n, s:n, s:s}", "id", id, "reward",
                     "hard", "soft", "checks", "error", s->it.err.msg);

@@ -24,17 +24,20 @@
 #include "eval/eval.h"
 #include "reward/reward.h"
 
-static void item_error(vf_item *it, vf_status code, const char *where,
+static void item_error(vf_item *it, const char *kind, const char *where,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void item_error(vf_item *it, vf_status code, const char *where,
+/* Records why the item cannot be scored: kind (one of the VF_IE_* names,
+ * what the summary files it under) and the message naming where. */
+static void item_error(vf_item *it, const char *kind, const char *where,
                        const char *fmt, ...) {
   char msg[400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  vf_set_error(&it->err, code, "%s: %s", where, msg);
+  vf_set_error(&it->err, VF_EJSON, "%s: %s", where, msg);
+  it->err_kind = kind;
 }
 
 /* "[rule] Digit: The reply ..." -> "Digit" (up to the first ':'). */
@@ -70,17 +73,17 @@ static void read_checkers(vf_item *it, const json_t *checkers,
   snprintf(f1, sizeof f1, "%scheckers", field);
   snprintf(f2, sizeof f2, "%sfunctions", field);
   if (!json_is_array(checkers))
-    return item_error(it, VF_EJSON, where, "field '%s' %s", f1,
+    return item_error(it, VF_IE_CHECKERS, where, "field '%s' %s", f1,
                       checkers ? "must be a list" : "is missing");
   if (!json_is_array(functions))
-    return item_error(it, VF_EJSON, where, "field '%s' %s", f2,
+    return item_error(it, VF_IE_CHECKERS, where, "field '%s' %s", f2,
                       functions ? "must be a list" : "is missing");
   size_t n = json_array_size(checkers);
   if (json_array_size(functions) != n) {
     char msg[200];
     snprintf(msg, sizeof msg, "'%s' has %zu entries but '%s' has %zu", f1, n,
              f2, json_array_size(functions));
-    return item_error(it, VF_EJSON, where, "%s", msg);
+    return item_error(it, VF_IE_MISMATCH, where, "%s", msg);
   }
   if (!alloc_constraints(it, n))
     return;
@@ -90,8 +93,8 @@ static void read_checkers(vf_item *it, const json_t *checkers,
     char idx[96];
     snprintf(idx, sizeof idx, "%s[%zu]", f1, i);
     if (!json_is_string(c))
-      return item_error(it, VF_EJSON, where, "field '%s' must be a string",
-                        idx);
+      return item_error(it, VF_IE_CHECKERS, where,
+                        "field '%s' must be a string", idx);
     const char *text = json_string_value(c);
     vf_constraint *k = &it->c[i];
     size_t skip;
@@ -100,7 +103,7 @@ static void read_checkers(vf_item *it, const json_t *checkers,
     } else if (!strncmp(text, "[llm]", 5)) {
       k->kind = VF_CK_LLM, skip = 5;
     } else {
-      return item_error(it, VF_EJSON, where,
+      return item_error(it, VF_IE_UNTAGGED, where,
                         "field '%s': untagged checker (must start with "
                         "[rule] or [llm]): \"%.80s\"",
                         idx, text);
@@ -112,8 +115,8 @@ static void read_checkers(vf_item *it, const json_t *checkers,
     if (k->kind == VF_CK_PYTHON) {
       snprintf(idx, sizeof idx, "%s[%zu]", f2, i);
       if (!json_is_string(f))
-        return item_error(it, VF_EJSON, where, "field '%s' must be a string",
-                          idx);
+        return item_error(it, VF_IE_CHECKERS, where,
+                          "field '%s' must be a string", idx);
       k->code = json_string_value(f);
       k->code_len = json_string_length(f);
     }
@@ -174,7 +177,7 @@ static void read_verl(const vf_ctx *ctx, const char *family, vf_item *it,
       content = json_object_get(m, "content");
   }
   if (!json_is_string(content))
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_PROMPT, where,
                       "field 'prompt' must be a list of chat messages with a "
                       "\"user\" message whose 'content' is a string");
   it->prompt = json_string_value(content);
@@ -182,7 +185,7 @@ static void read_verl(const vf_ctx *ctx, const char *family, vf_item *it,
   const json_t *gt =
       json_object_get(json_object_get(it->json, "reward_model"), "ground_truth");
   if (!json_is_string(gt))
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_GROUND_TRUTH, where,
                       "field 'reward_model.ground_truth' %s",
                       gt ? "must be a JSON string" : "is missing");
   json_error_t je;
@@ -214,15 +217,15 @@ static void read_responses(vf_item *it, const char *where) {
   const json_t *one = json_object_get(it->json, "response");
   const json_t *many = json_object_get(it->json, "responses");
   if (one && many)
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_RESPONSE, where,
                       "give either 'response' or 'responses', not both");
   if (!one && !many)
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_NO_RESPONSE, where,
                       "field 'response' (or 'responses') is missing");
   it->group = many != NULL;
   size_t n = many ? json_array_size(many) : 1;
   if (many && !json_is_array(many))
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_RESPONSE, where,
                       "field 'responses' must be a list of strings");
   it->resp = calloc(n ? n : 1, sizeof *it->resp);
   it->resp_len = calloc(n ? n : 1, sizeof *it->resp_len);
@@ -233,8 +236,8 @@ static void read_responses(vf_item *it, const char *where) {
     if (!json_is_string(r)) {
       char f[48];
       snprintf(f, sizeof f, many ? "responses[%zu]" : "response", i);
-      return item_error(it, VF_EJSON, where, "field '%s' must be a string",
-                        f);
+      return item_error(it, VF_IE_RESPONSE, where,
+                        "field '%s' must be a string", f);
     }
     it->resp[i] = json_string_value(r);
     it->resp_len[i] = json_string_length(r);
@@ -260,10 +263,10 @@ static void read_options(vf_item *it, const char *where) {
   if (it->err.code)
     return;
   if (vb && !json_is_boolean(vb))
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_OPTIONS, where,
                       "field 'verbatim' must be true or false");
   if ((ju && !json_is_string(ju)) || (jm && !json_is_string(jm)))
-    return item_error(it, VF_EJSON, where, "field '%s' must be a string",
+    return item_error(it, VF_IE_OPTIONS, where, "field '%s' must be a string",
                       ju && !json_is_string(ju) ? "judge_url" : "judge_model");
   it->verbatim |= json_is_true(vb); /* open-instruct items are already */
   it->judge_url = json_string_value(ju);
@@ -276,31 +279,31 @@ static void parse_constraints(const vf_ctx *ctx, vf_format format,
   json_error_t je;
   it->json = json_loadb(line, len, 0, &je);
   if (!it->json) {
-    return item_error(it, VF_EJSON, where, "malformed JSON: %s (column %d)",
+    return item_error(it, VF_IE_JSON, where, "malformed JSON: %s (column %d)",
                       je.text, je.column);
   }
   if (!json_is_object(it->json))
-    return item_error(it, VF_EJSON, where, "expected a JSON object");
+    return item_error(it, VF_IE_NOT_OBJECT, where, "expected a JSON object");
   it->id = json_object_get(it->json, "id");
   if (!it->id)
     it->id = json_object_get(it->json, "key");
   vf_format f = format == VF_FORMAT_AUTO ? detect(it->json) : format;
   if (f == VF_FORMAT_AUTO)
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_FORMAT, where,
                       "cannot tell the item's format: expected 'checkers' "
                       "(VerInstruct), 'reward_model' (verl), "
                       "'instruction_id_list' (IFEval) or 'ground_truth', "
                       "'instruction_id', 'func_name' (open-instruct)");
   if (format != VF_FORMAT_AUTO && detect(it->json) != format &&
       detect(it->json) != VF_FORMAT_AUTO)
-    return item_error(it, VF_EJSON, where,
+    return item_error(it, VF_IE_FORMAT, where,
                       "item is not in the forced format '%s' (it looks like "
                       "'%s')",
                       format_name(format), format_name(detect(it->json)));
   if (f != VF_FORMAT_VERL && f != VF_FORMAT_OPENINSTRUCT) {
     const json_t *p = json_object_get(it->json, "prompt");
     if (!json_is_string(p))
-      return item_error(it, VF_EJSON, where, "field 'prompt' %s",
+      return item_error(it, VF_IE_PROMPT, where, "field 'prompt' %s",
                         p ? "must be a string" : "is missing");
     it->prompt = json_string_value(p);
     it->prompt_len = json_string_length(p);

@@ -32,6 +32,7 @@ static void oi_error(vf_item *it, vf_status code, const char *where,
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   vf_set_error(&it->err, code, "%s: %s", where, msg);
+  it->err_kind = VF_IE_OI_LABEL;
 }
 
 bool vf_oi_is_label(const json_t *g) {

@@ -48,7 +48,24 @@ typedef struct vf_item {
   char **answers;    /* oi: the responses after remove_thinking_section
                         (owned; resp[] points at them) */
   vf_error err;      /* code != VF_OK: the item cannot be scored */
+  const char *err_kind; /* a VF_IE_* name (NULL: vf_strerror(err.code)) */
 } vf_item;
+
+/* What kind of problem makes an item unscorable, as the summary files it. */
+#define VF_IE_JSON "malformed JSON"
+#define VF_IE_NOT_OBJECT "not a JSON object"
+#define VF_IE_FORMAT "unknown item format"
+#define VF_IE_PROMPT "bad prompt"
+#define VF_IE_NO_RESPONSE "missing response"
+#define VF_IE_RESPONSE "bad response"
+#define VF_IE_CHECKERS "bad checkers or functions"
+#define VF_IE_MISMATCH "mismatched checkers/functions"
+#define VF_IE_UNTAGGED "untagged checker"
+#define VF_IE_GROUND_TRUTH "bad reward_model.ground_truth"
+#define VF_IE_OI_LABEL "bad open-instruct label"
+#define VF_IE_OPTIONS "bad item option"
+#define VF_IE_COMPILE "function does not compile"
+#define VF_IE_NO_FUNCTION "no check_following function"
 
 /* The verdict of one hard check of one response. */
 typedef struct vf_check_result {

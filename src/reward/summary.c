@@ -67,12 +67,16 @@ void vf_summary_print(vf_summary *s, FILE *f) {
                "all with a hard failure): %lu\n",
             s->spared);
   vf_tallies_sort(&s->soft);
-  for (size_t i = 0; i < s->soft.n; i++)
+  for (size_t i = 0; i < s->soft.n; i++) {
+    if (!s->soft.t[i].total) /* a status asked about, never seen */
+      continue;
     fprintf(f, "soft %-10s %lu responses%s\n", s->soft.t[i].name,
             s->soft.t[i].total,
             !strcmp(s->soft.t[i].name, "unverified")
-                ? " (no judge configured: reward = hard part)"
+                ? " (WARNING: no judge configured: their [llm] constraints "
+                  "were NOT checked; reward = hard part alone)"
                 : "");
+  }
   vf_tallies_sort(&s->categories);
   const vf_tally *cats = s->categories.t;
   if (s->categories.n) {

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -316,9 +317,9 @@ vf_status vf_http_start(vf_server *s, vf_error *err) {
       MHD_OPTION_CONNECTION_TIMEOUT, idle,
       MHD_OPTION_THREAD_STACK_SIZE, (size_t)1 << 20,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
-  if (!s->daemon)
-    return vf_set_error(err, VF_EIO, "serve: cannot listen on %s:%d",
-                        s->o.host, s->o.port);
+  if (!s->daemon) /* errno: the bind or listen that failed */
+    return vf_set_error(err, VF_EIO, "serve: cannot listen on %s:%d: %s",
+                        s->o.host, s->o.port, strerror(errno));
   const union MHD_DaemonInfo *info =
       MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info && info->port ? info->port : s->o.port;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -206,8 +207,9 @@ static vf_status list_profiles(const char *dir, char ***out, size_t *nout,
   vf_buf path = {0};
   DIR *d = opendir(dir);
   if (!d)
-    return vf_set_error(err, VF_EDATA, "%s: cannot open profile directory",
-                        dir);
+    return vf_set_error(err, VF_EDATA,
+                        "%s: cannot open profile directory: %s", dir,
+                        strerror(errno));
   for (struct dirent *e = readdir(d); e; e = readdir(d)) {
     struct stat sb;
     if (e->d_name[0] == '.')
@@ -350,7 +352,8 @@ static vf_status load_profiles(vf_langdetect *ld, const char *dir,
 static vf_status read_file(const char *path, vf_buf *out, vf_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f)
-    return vf_set_error(err, VF_EDATA, "%s: cannot open", path);
+    return vf_set_error(err, VF_EDATA, "%s: cannot open: %s", path,
+                        strerror(errno));
   char chunk[8192];
   size_t got;
   vf_status st = VF_OK;
@@ -360,7 +363,8 @@ static vf_status read_file(const char *path, vf_buf *out, vf_error *err) {
       st = vf_set_error(err, VF_ENOMEM, "%s: out of memory", path);
   } while (st == VF_OK && got == sizeof chunk);
   if (st == VF_OK && ferror(f))
-    st = vf_set_error(err, VF_EIO, "%s: read error", path);
+    st = vf_set_error(err, VF_EIO, "%s: read error: %s", path,
+                      strerror(errno));
   fclose(f);
   if (st == VF_OK && !out->data)
     st = vf_set_error(err, VF_EDATA, "%s: empty", path);

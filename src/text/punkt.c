@@ -104,7 +104,8 @@ static vf_status read_file(const char *path, char **out, size_t *len,
     }
   }
   if (ferror(f))
-    st = vf_set_error(err, VF_EIO, "%s: read error", path);
+    st = vf_set_error(err, VF_EIO, "%s: read error: %s", path,
+                      strerror(errno));
   else if (vf_buf_reserve(&b, 0))
     st = vf_set_error(err, VF_ENOMEM, "%s: out of memory", path);
 done:

@@ -65,7 +65,7 @@ expect_err missing 2 "1 prompt(s) have no response" \
   "$V" eval ifeval --input_data "$T/in9.jsonl" --input_response_data "$T/resp.jsonl" --output_dir "$T/o9"
 grep -qF "keys: 77" "$T/err" && ok || bad "missing: key 77 not listed"
 "$V" eval ifeval --input_data "$T/in9.jsonl" --input_response_data "$T/resp.jsonl" --output_dir "$T/o9" --skip-missing >"$T/out" 2>"$T/err"
-[ $? -eq 0 ] && grep -qF "skipped 1 prompt(s)" "$T/err" && [ "$(wc -l < "$T/o9/eval_results_strict.jsonl")" -eq 1 ] && ok || bad "skip-missing"
+[ $? -eq 1 ] && grep -qF "skipped 1 prompt(s)" "$T/err" && [ "$(wc -l < "$T/o9/eval_results_strict.jsonl")" -eq 1 ] && ok || bad "skip-missing"
 grep -qF "prompt-level: 1.0" "$T/out" && ok || bad "skip-missing: report"
 
 # 6. verif check: unknown id, bad kwargs JSON, invalid UTF-8 on stdin

@@ -83,7 +83,8 @@ assert [r["reward"] for r in o[1]["results"]] == [0.0, 0.0, 1.0], o[1]
 assert o[3]["reward"] == 0.0  # "<think>Plan</think>..." is not all lower case
 PY
 
-# 3. bad input: one record per line, errors name file:line and field
+# 3. bad input: one record per item (the blank line 7 is none), errors name
+#    file:line and field; exit status 1 (records carry errors)
 printf '%s\n' \
   '{"id": 1, "prompt": "p", "checkers": ["[rule] A"], "functions": [], "response": "r"}' \
   'not json' \
@@ -94,12 +95,12 @@ printf '%s\n' \
   '' > "$T/bad.jsonl"
 printf '{"id": 8, "prompt": "p", "checkers": [], "functions": [], "response": "bad \xff"}\n' >> "$T/bad.jsonl"
 "$V" score --input "$T/bad.jsonl" --output "$T/bad.out" 2>/dev/null
-[ $? -eq 0 ] && ok || bad "bad input: exit status"
+[ $? -eq 1 ] && ok || bad "bad input: exit status (want 1)"
 python3 - "$T" <<'PY' && ok || bad "bad input records"
 import json, sys
 T = sys.argv[1]
 o = [json.loads(l) for l in open(T + "/bad.out")]
-assert len(o) == 8, len(o)
+assert len(o) == 7, len(o)
 e = [r["error"] or "" for r in o]
 assert "bad.jsonl:1:" in e[0] and "'checkers' has 1 entries but 'functions' has 0" in e[0], e[0]
 assert "bad.jsonl:2: malformed JSON" in e[1], e[1]
@@ -107,8 +108,7 @@ assert "bad.jsonl:3:" in e[2] and "untagged checker" in e[2], e[2]
 assert "bad.jsonl:4:" in e[3] and "functions'[0]" in e[3], e[3]
 assert o[4]["error"] is None and o[4]["reward"] == 0.0 and "ZeroDivisionError" in o[4]["checks"][0]["error"], o[4]
 assert o[5]["reward"] == 1.0 and o[5]["id"] == 6
-assert "bad.jsonl:7: malformed JSON" in e[6], e[6]
-assert "bad.jsonl:8: malformed JSON" in e[7], e[7]   # invalid UTF-8
+assert "bad.jsonl:8: malformed JSON" in e[6], e[6]   # invalid UTF-8
 for r in o[:4] + o[6:]:
     assert r["reward"] is None
 PY

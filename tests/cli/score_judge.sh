@@ -34,7 +34,7 @@ item() { # id response: one VerInstruct item with a hard and a soft constraint
 VERIF_JUDGE_API_KEY=sekret-key "$V" score --input "$T/in.jsonl" --output "$T/out.jsonl" \
   --judge-url "$URL" --judge-model test --judge-retries 1 --judge-timeout 5 \
   --judge-cache "$T/cache.sqlite" 2> "$T/err"
-[ $? -eq 0 ] && ok || bad "exit status: $(tail -3 "$T/err")"
+[ $? -eq 1 ] && ok || bad "exit status (want 1: the JUDGE:500 item's record carries an error): $(tail -3 "$T/err")"
 python3 - "$T" <<'PY' && ok || bad "records"
 import json, sys
 o = {r["id"]: r for r in map(json.loads, open(sys.argv[1] + "/out.jsonl"))}

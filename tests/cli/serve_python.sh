@@ -57,7 +57,7 @@ PY
 "$V" score --input "$T/items.jsonl" --output "$T/records.jsonl" 2>/dev/null
 [ -s "$T/records.jsonl" ] && ok || bad "verif score gave no records"
 
-start_serve main --token tok
+start_serve main --token tok --no-judge
 export VERIF_URL="http://127.0.0.1:$PORT" VERIF_TOKEN=tok T PYTHONPATH="$PWD/python"
 python3 - <<'PY' && ok || bad "adapters"
 import asyncio, importlib.util, json, logging, os, time
