@@ -126,10 +126,14 @@ typedef struct vf_pool_costs {
 } vf_pool_costs;
 
 typedef struct vf_pool_stats {
-  unsigned long long checks, errors, timeouts, crashes, restarts;
-  unsigned long long units; /* units run (VF_ISOLATION_ROW) */
-  unsigned long long tainted; /* workers replaced because a check changed
-                                 state shared with later checks */
+  unsigned long long checks, errors, timeouts, crashes;
+  unsigned long long restarts; /* processes replaced because they failed,
+                                  timed out or retired (not a row process
+                                  ending with its unit) */
+  unsigned long long units;    /* processes given a unit (VF_ISOLATION_ROW;
+                                  a unit that crashed counts again) */
+  unsigned long long tainted; /* shared workers replaced because a check
+                                 changed state shared with later checks */
   char last_taint[160];       /* what the last such check changed */
   vf_pool_costs costs;        /* VF_ISOLATION_ROW */
 } vf_pool_stats;

@@ -5,7 +5,8 @@
  * out no originals; os.system failing loudly; exactly the documented
  * modules importable; the judge key absent from the zygote's environment
  * and memory; a half-written frame on the channel bounded by the check
- * timeout; random's state fresh in every row.  With the denial switched off
+ * timeout; random's state fresh in every row; memory a row parks not
+ * taken from the next row's limit.  With the denial switched off
  * (VERIF_PYEXEC_FAULT=code-objects, tests only) a row corrupts memory and
  * still changes no other row's verdict.
  */
@@ -319,6 +320,29 @@ static void test_random(vf_pool *p) {
          "two rows drew the same: %s / %s", c[0].error, c[1].error);
 }
 
+/* A row parks 300 MiB where a later check's process would keep it; that
+ * check still has its whole 512 MiB (one worker, so a shared pool would
+ * hand both to the same process if it kept the first). */
+static void test_parked_memory(vf_isolation iso) {
+  vf_pool_opts o = {1, 20.0, 512, NULL, NULL, iso};
+  vf_pool *p = NULL;
+  vf_error err;
+  CHECKF(vf_pool_new(&o, &p, &err) == VF_OK, "pool: %s", err.msg);
+  if (!p)
+    return;
+  char *park = code_of("import json\n", "    json._parked = bytearray(300 << 20)"
+                                        "\n    return True\n");
+  char *use = code_of("", "    return len(bytearray(400 << 20)) > 0\n");
+  vf_pycheck c[2] = {mk(park, "p"), mk(use, "p")};
+  size_t len[2] = {1, 1};
+  CHECK(vf_pool_run_units(p, c, 2, len, 2, &err) == VF_OK);
+  CHECKF(c[0].verdict == VF_PY_TRUE && c[1].verdict == VF_PY_TRUE,
+         "%s: parked memory reached the next row: %d %d (%s)",
+         iso == VF_ISOLATION_ROW ? "row" : "shared", c[0].verdict,
+         c[1].verdict, c[1].error);
+  vf_pool_free(p);
+}
+
 /* ---- the boundary alone ---------------------------------------------- */
 
 /* Overwrites string.ascii_lowercase in place through a memory primitive
@@ -395,6 +419,8 @@ int main(void) {
   test_partial_frame(p);
   test_random(p);
   vf_pool_free(p);
+  test_parked_memory(VF_ISOLATION_ROW);
+  test_parked_memory(VF_ISOLATION_SHARED);
   test_boundary_alone();
   return vf_test_summary("pyexec_lockdown");
 }
