@@ -73,10 +73,13 @@ typedef struct vf_pool_opts {
 
 typedef struct vf_pool vf_pool;
 
-/* Forks the zygote, initialises Python there, starts the workers and waits
- * until every one is sandboxed and ready.  Fails (never runs unsandboxed)
- * when the sandbox cannot be installed; err then says why.  Create pools
- * before starting threads where possible: the zygote is a fork. */
+/* Starts the zygote (a fresh exec of the running program, /proc/self/exe,
+ * with an empty environment: the program must contain libverif, linked
+ * statically or as a shared library it loads at start; a constructor there
+ * turns that exec into the zygote), initialises Python there, starts the
+ * workers and waits until every one is sandboxed and ready.  Fails (never
+ * runs unsandboxed) when the zygote cannot start or the sandbox cannot be
+ * installed; err then says why.  Safe to call from a threaded program. */
 vf_status vf_pool_new(const vf_pool_opts *o, vf_pool **out, vf_error *err);
 
 /* Stops every process of the pool.  No vf_pool_run may be in progress. */
