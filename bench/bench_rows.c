@@ -13,8 +13,9 @@
  * calling exec + check_following per check, one process).  Prints wall and
  * CPU time (every pool process included), the row boundary's cost per row,
  * and where a row process's time goes (its own report, vf_pool_costs).
- * Usage: bench_rows [PASSES [row]]  (default 3; best pass of each; "row":
- * only the row boundary on the GRPO step, e.g. under perf record)
+ * Usage: bench_rows [PASSES [row|grpo]]  (default 3; best pass of each;
+ * "row": only the row boundary on the GRPO step, e.g. under perf record;
+ * "grpo": the GRPO step only)
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -347,6 +348,11 @@ int main(int argc, char **argv) {
     line("VerIF released loop (1 process)", rel, -1, grpo.n, ROWS);
   compare("the shared pool", r, sh, ROWS);
   breakdown(&s0.costs, &s1.costs);
+  if (argc > 2 && strcmp(argv[2], "grpo") == 0) {
+    vf_pool_free(row);
+    vf_pool_free(shared);
+    return 0;
+  }
   printf("flat items: %d rows x 1 response, the same %zu checks\n",
          ROWS * GROUP, flat.n);
   timing fr = run(row, &flat, 1, passes), fs = run(shared, &flat, 0, passes);
