@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "text/text.h"
 
 static const char help[] =
     "usage: verif score --input F [--output F] [options]\n\n"
@@ -220,7 +221,8 @@ static int read_lines(FILE *in, const char *name, size_t *lineno, lines *l,
     }
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
       line[--len] = '\0';
-    ++*lineno;
+    if (++*lineno == 1)
+      len = (ssize_t)vf_utf8_strip_bom(line, (size_t)len);
     if (blank_line(line, (size_t)len)) {
       free(line);
       l->blank++;

@@ -16,6 +16,9 @@
 #include "cli/cli.h"
 #include "server/server.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const char help[] =
     "usage: verif serve (--judge-url URL --judge-model M | --no-judge)\n"
     "                   [--host H] [--port N] [--token T] [options]\n\n"
@@ -55,7 +58,11 @@ static const char help[] =
     "  --port N             port (default 8765; 0 picks a free one); prints\n"
     "                       \"listening on http://H:N\" on stdout\n"
     "  --token T            require \"Authorization: Bearer T\" (default:\n"
-    "                       $VERIF_TOKEN; /healthz is open)\n"
+    "                       $VERIF_TOKEN; /healthz is open); printable ASCII\n"
+    "                       without spaces; an empty one is an error.  A\n"
+    "                       connection idle for " STR(VF_SERVER_HANDSHAKE_TIMEOUT_S)
+    " s before a request of it\n"
+    "                       passes the token is closed\n"
     "  --max-body N         request body limit, bytes (K, M, G suffixes;\n"
     "                       default 64M); over it: 413\n"
     "  --max-inflight N     items admitted and not yet scored (default\n"
@@ -63,7 +70,8 @@ static const char help[] =
     "                       with more items than N: 413\n"
     "  --max-connections N  open connections (default 1024)\n"
     "  --request-timeout S  answer by then with what is scored, the rest as\n"
-    "                       errors (default 100: below slime's 120 s, so\n"
+    "                       errors (default " STR(VF_SERVER_REQUEST_TIMEOUT_S)
+    ": below slime's 120 s, so\n"
     "                       that slime gets an answer, not a re-post)\n"
     "  --error-reward X     reward of an item that cannot be scored, in the\n"
     "                       protocols that need numbers (default 0)\n"
@@ -99,11 +107,14 @@ static const char help[] =
     "per-request judge).\n\n"
     "Statuses: 400 malformed JSON or a wrong shape ({\"error\"} names the\n"
     "field), 401 wrong or missing token, 404 unknown path, 405 wrong method,\n"
-    "413 body too large, 503 busy or shutting down (Retry-After).  Inside a\n"
+    "413 body too large, 503 busy or shutting down (Retry-After); a request\n"
+    "with two Content-Lengths, or Content-Length and Transfer-Encoding, is\n"
+    "400 and its connection closed; a Transfer-Encoding but chunked, 501.\n"
+    "Inside a\n"
     "200 an item that could not be scored is an error record (/v1/score) or\n"
     "gets --error-reward and is listed (\"errors\", \"error\").\n"
-    "SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit "
-    "0.\n";
+    "SIGTERM or SIGINT: stop accepting, answer every request in flight (each\n"
+    "by its --request-timeout), exit 0; 1 if one could not be answered.\n";
 
 enum { MAX_STRIP = 64 };
 
@@ -319,22 +330,47 @@ static int serve(opts *o, vf_engine *e, const sigset_t *stop) {
   sigwait(stop, &sig);
   fprintf(stderr, "verif serve: %s: draining the requests in flight\n",
           sig == SIGINT ? "SIGINT" : "SIGTERM");
-  if (vf_server_drain(s, o->so.request_timeout_s + 10))
-    fprintf(stderr, "verif serve: some requests were still in flight\n");
+  long lost = vf_server_drain(s, 0); /* each request's deadline, + grace */
+  if (lost)
+    fprintf(stderr, "verif serve: %ld request%s still unanswered (a client "
+                    "not reading its answer?)\n", lost, lost > 1 ? "s" : "");
+  int rc = lost ? EXIT_FAIL : EXIT_PASS;
   if (vf_server_free(s, 30)) {
     fprintf(stderr, "verif serve: a scorer is still busy; exiting anyway\n");
     fflush(NULL);
-    _exit(EXIT_PASS);
+    _exit(rc);
   }
-  return EXIT_PASS;
+  return rc;
+}
+
+/* An empty or unsendable token would turn authentication off or lock
+ * every client out: refused before anything starts.  0 or EXIT_ERROR. */
+static int check_token(const char *token, const char *from) {
+  if (!token)
+    return 0;
+  const char *why = !*token ? "is empty (leave it unset to serve without "
+                              "authentication)"
+                            : NULL;
+  for (const char *t = token; !why && *t; t++)
+    if (*t < 0x21 || *t > 0x7e)
+      why = "must be printable ASCII without spaces";
+  if (!why)
+    return 0;
+  fprintf(stderr, "verif serve: %s: the token %s\n", from, why);
+  return EXIT_ERROR;
 }
 
 int cmd_serve(int argc, char **argv) {
   opts o = {.so = {.host = "127.0.0.1", .port = 8765}};
-  o.so.token = getenv("VERIF_TOKEN");
+  const char *env_token = getenv("VERIF_TOKEN");
+  o.so.token = env_token;
   int rc = parse_args(&o, argc, argv);
   if (rc)
     return rc == EXIT_PASS + 100 ? EXIT_PASS : rc;
+  rc = check_token(o.so.token,
+                   o.so.token == env_token ? "VERIF_TOKEN" : "--token");
+  if (rc)
+    return rc;
   if (o.eo.threads <= 0)
     o.eo.threads = 1; /* the scorers are the parallelism */
   /* Blocked before the engine starts its threads, so that every thread

@@ -198,7 +198,8 @@ static size_t read_rlines(FILE *f, rline *l, size_t *lineno, size_t *blank) {
     ssize_t len = getline(&l[n].line, &l[n].cap, f);
     if (len < 0)
       break;
-    ++*lineno;
+    if (++*lineno == 1)
+      len = (ssize_t)vf_utf8_strip_bom(l[n].line, (size_t)len);
     if (blank_line(l[n].line, (size_t)len)) {
       ++*blank;
       continue;
@@ -661,7 +662,8 @@ static size_t read_batch(FILE *f, item *items, size_t *lineno, size_t *blank) {
     ssize_t len = getline(&it->line, &it->cap, f);
     if (len < 0)
       break;
-    ++*lineno;
+    if (++*lineno == 1)
+      len = (ssize_t)vf_utf8_strip_bom(it->line, (size_t)len);
     if (blank_line(it->line, (size_t)len)) {
       ++*blank;
       continue;

@@ -1,10 +1,14 @@
 /*
  * http.c: the libmicrohttpd glue of the server: one thread per connection
- * (keep-alive), bodies gathered per request within --max-body (413) and a
- * server-wide budget of 4 x --max-body (503), the bearer token (401), the
- * route (404/405), then the handler's answer.  Draining answers 503 with
- * "Connection: close"; the active-request count lets vf_server_drain wait
- * for the requests in flight.
+ * (keep-alive), the header lines' checks of headers.c (ambiguous framing,
+ * NUL bytes: 400/501 and the connection closed, so that no body can
+ * smuggle a second request past a proxy), bodies
+ * gathered per request within --max-body (413) and a server-wide budget
+ * of 4 x --max-body (503), the bearer token (401), the route (404/405),
+ * then the handler's answer.  A connection may idle only a few seconds
+ * until a request of it passes the token; then the keep-alive allowance.
+ * Draining answers 503 with "Connection: close"; the active-request count
+ * lets vf_server_drain wait for the requests in flight.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -28,6 +32,7 @@ typedef struct conn_req {
   double t0;
   size_t reserved; /* bytes counted in s->buffered */
   int too_large, over_budget, answered;
+  int close;                /* answer with "Connection: close" */
   int refuse, refuse_retry; /* status to answer with, and Retry-After */
   const char *allow;        /* for 405 */
   char refuse_msg[300];
@@ -77,7 +82,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, const vf_req *r,
 static enum MHD_Result answer(vf_server *s, struct MHD_Connection *c,
                               conn_req *cr, vf_req *r, const char *method,
                               const char *url) {
-  int close_conn = atomic_load(&s->draining) || cr->too_large;
+  int close_conn = atomic_load(&s->draining) || cr->too_large || cr->close;
   cr->answered = 1;
   vf_metrics_request(s->metrics, cr->ep, r->status, vf_now() - cr->t0,
                      r->items_ok, r->items_err);
@@ -106,22 +111,33 @@ static enum MHD_Result refuse(conn_req *cr, int status, int retry_after,
   return MHD_YES;
 }
 
-/* Constant-time comparison of the Authorization header with the token. */
-static int authorized(vf_server *s, struct MHD_Connection *c) {
+/* Constant-time comparison of the one Authorization header with the
+ * token, over the header's whole length: a NUL inside ends nothing. */
+static int authorized(vf_server *s, struct MHD_Connection *c,
+                      const vf_heads *hd) {
   if (!s->o.token)
     return 1;
-  const char *h =
-      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-  if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+  const char *h = NULL;
+  size_t n = 0;
+  if (hd->authorization != 1 ||
+      MHD_lookup_connection_value_n(c, MHD_HEADER_KIND, "Authorization", 13,
+                                    &h, &n) != MHD_YES ||
+      !h || n < 7 || strncasecmp(h, "Bearer ", 7) != 0)
     return 0;
-  h += 7;
-  while (*h == ' ')
-    h++;
-  size_t n = strlen(h), t = strlen(s->o.token);
+  for (h += 7, n -= 7; n && *h == ' '; h++, n--)
+    ;
+  size_t t = strlen(s->o.token); /* never 0: vf_server_new refuses "" */
   unsigned diff = (unsigned)(n ^ t);
   for (size_t i = 0; i < n; i++)
-    diff |= (unsigned char)h[i] ^ (unsigned char)s->o.token[i % (t ? t : 1)];
+    diff |= (unsigned char)h[i] ^ (unsigned char)s->o.token[i % t];
   return diff == 0;
+}
+
+/* A connection that passed the token may idle as keep-alive allows;
+ * until then, only the short handshake allowance (vf_http_start). */
+static void trust(vf_server *s, struct MHD_Connection *c) {
+  MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                            (unsigned)s->o.request_timeout_s + 300);
 }
 
 /* Counts n more body bytes against the server's budget.  0, or -1 when
@@ -150,6 +166,15 @@ static enum MHD_Result first_call(vf_server *s, struct MHD_Connection *c,
   cr->rt = vf_server_route(url, method, &status, &cr->allow);
   cr->ep = cr->rt ? cr->rt->ep : VF_EP_OTHER;
   int open = cr->rt && cr->rt->ep == VF_EP_HEALTHZ;
+  vf_heads hd;
+  vf_heads_read(c, method, &hd);
+  int hstatus;
+  const char *why = vf_heads_refusal(&hd, &hstatus);
+  if (why) { /* answered now, and the connection closed after it */
+    cr->close = 1;
+    vf_metrics_count(s->metrics, VF_C_BAD_HEADERS, 1);
+    return reject(s, c, cr, hstatus, 0, method, url, why);
+  }
   const char *cl =
       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
   unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
@@ -166,11 +191,13 @@ static enum MHD_Result first_call(vf_server *s, struct MHD_Connection *c,
                               "(--max-body)", n, s->o.max_body);
     return reject(s, c, cr, 413, 0, method, url, msg);
   }
-  if (!open && !authorized(s, c)) {
+  if (!open && !authorized(s, c, &hd)) {
     vf_metrics_count(s->metrics, VF_C_UNAUTHORIZED, 1);
     return refuse(cr, 401, 0,
                   "missing or wrong bearer token (Authorization: Bearer T)");
   }
+  if (!open)
+    trust(s, c);
   if (!cr->rt) {
     if (status == 405)
       snprintf(msg, sizeof msg, "%.100s takes %s, not %.20s", url, cr->allow,
@@ -193,7 +220,7 @@ static enum MHD_Result first_call(vf_server *s, struct MHD_Connection *c,
 
 /* A piece of the body: kept while within the limits, else dropped. */
 static void take_body(vf_server *s, conn_req *cr, const char *data, size_t n) {
-  if (cr->too_large || cr->over_budget || cr->refuse)
+  if (cr->too_large || cr->over_budget || cr->refuse || cr->answered)
     return;
   if (cr->body.len + n > s->o.max_body) {
     cr->too_large = 1;
@@ -308,7 +335,7 @@ vf_status vf_http_start(vf_server *s, vf_error *err) {
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
                    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
                    MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
-  unsigned idle = (unsigned)s->o.request_timeout_s + 300;
+  unsigned idle = (unsigned)(s->o.handshake_timeout_s + 0.999);
   s->daemon = MHD_start_daemon(
       flags, (uint16_t)s->o.port, NULL, NULL, on_request, s,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

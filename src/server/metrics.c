@@ -34,6 +34,7 @@ static const char *const counter_names[VF_C_COUNT][2] = {
     {"verif_rejected_total{reason=\"draining\"}", "counter"},
     {"verif_rejected_total{reason=\"too_many_items\"}", "counter"},
     {"verif_rejected_total{reason=\"body_too_large\"}", "counter"},
+    {"verif_rejected_total{reason=\"bad_headers\"}", "counter"},
     {"verif_rejected_total{reason=\"unauthorized\"}", "counter"},
     {"verif_request_timeouts_total", "counter"},
     {"verif_items_timed_out_total", "counter"},

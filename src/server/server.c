@@ -24,12 +24,22 @@ static void fill_defaults(vf_server_opts *o) {
     o->max_connections = 1024;
   if (o->request_timeout_s <= 0)
     o->request_timeout_s = VF_SERVER_REQUEST_TIMEOUT_S;
+  if (o->handshake_timeout_s <= 0)
+    o->handshake_timeout_s = VF_SERVER_HANDSHAKE_TIMEOUT_S;
   if (o->scorers <= 0)
     o->scorers = 4 * vf_ncores() < 8 ? 8 : 4 * vf_ncores();
   if (!o->batch)
     o->batch = 64;
-  if (o->token && !*o->token)
-    o->token = NULL;
+}
+
+/* A token that a client can send: printable ASCII, no spaces. */
+static int token_ok(const char *t) {
+  if (!*t)
+    return 0;
+  for (; *t; t++)
+    if (*t < 0x21 || *t > 0x7e)
+      return 0;
+  return 1;
 }
 
 vf_status vf_server_new(const vf_server_opts *opts, vf_server **out,
@@ -37,6 +47,11 @@ vf_status vf_server_new(const vf_server_opts *opts, vf_server **out,
   *out = NULL;
   if (!opts->score)
     return vf_set_error(err, VF_EINVAL, "server: no scorer");
+  if (opts->token && !token_ok(opts->token))
+    return vf_set_error(err, VF_EINVAL,
+                        "server: the token %s", *opts->token
+                            ? "must be printable ASCII without spaces"
+                            : "is empty (no token: no authentication)");
   vf_server *s = calloc(1, sizeof *s);
   if (!s)
     return vf_set_error(err, VF_ENOMEM, "server: out of memory");
@@ -69,9 +84,11 @@ int vf_server_draining(const vf_server *s) {
   return atomic_load(&((vf_server *)s)->draining);
 }
 
-int vf_server_drain(vf_server *s, double timeout_s) {
+long vf_server_drain(vf_server *s, double timeout_s) {
   atomic_store(&s->draining, 1);
   vf_http_quiesce(s);
+  if (timeout_s <= 0)
+    timeout_s = s->o.request_timeout_s + VF_SERVER_DRAIN_GRACE_S;
   double deadline = vf_now() + timeout_s;
   struct timespec ts = {(time_t)deadline,
                         (long)((deadline - (double)(time_t)deadline) * 1e9)};
@@ -81,7 +98,7 @@ int vf_server_drain(vf_server *s, double timeout_s) {
       break;
   long left = s->active;
   pthread_mutex_unlock(&s->mu);
-  return left ? -1 : 0;
+  return left;
 }
 
 int vf_server_free(vf_server *s, double grace_s) {

@@ -32,19 +32,29 @@ typedef vf_status (*vf_score_fn)(void *ud, const char *const *items,
 /* Appends Prometheus text lines of the scorer's own counters to f. */
 typedef void (*vf_scorer_metrics_fn)(void *ud, FILE *f);
 
-/* The default --request-timeout, seconds: below slime's 120 s client
- * timeout (slime/rollout/rm_hub/__init__.py), so that an answer arrives
- * before slime gives up and re-posts the same request. */
+/* The default --request-timeout, in seconds: below the 120 s after which
+ * slime's client gives up and posts the request again
+ * (slime/rollout/rm_hub/__init__.py:29 at slime 624b824). */
 #define VF_SERVER_REQUEST_TIMEOUT_S 100
+/* Seconds a connection may idle until one of its requests passes the
+ * token (then request timeout + 300 s of keep-alive). */
+#define VF_SERVER_HANDSHAKE_TIMEOUT_S 10
+/* What vf_server_drain allows past the request timeout for the answers
+ * to be written. */
+#define VF_SERVER_DRAIN_GRACE_S 10
 
 typedef struct vf_server_opts {
   const char *host;           /* address to bind; NULL: 127.0.0.1 */
   int port;                   /* 0: pick a free one (see vf_server_port) */
-  const char *token;          /* NULL/"": no auth; else Bearer token */
+  const char *token;          /* NULL: no auth; else the Bearer token,
+                                 printable ASCII without spaces ("" is
+                                 refused: it would turn auth off) */
   size_t max_body;            /* request body bytes; 0 = 64 MiB */
   size_t max_inflight;        /* items admitted and not done; 0 = 16384 */
   unsigned max_connections;   /* 0 = 1024 */
   double request_timeout_s;   /* 0 = VF_SERVER_REQUEST_TIMEOUT_S */
+  double handshake_timeout_s; /* idle seconds before a request passes the
+                                 token; 0 = VF_SERVER_HANDSHAKE_TIMEOUT_S */
   double error_reward;        /* reward of an item that cannot be scored */
   const char *const *strip_tokens; /* end markers besides the defaults */
   size_t n_strip;
@@ -72,9 +82,11 @@ vf_status vf_server_new(const vf_server_opts *opts, vf_server **out,
 int vf_server_port(const vf_server *s);
 
 /* Stops accepting, answers new requests on open connections with 503 and
- * waits up to timeout_s for the requests in flight to be answered.
- * Returns 0 when all were, -1 on timeout. */
-int vf_server_drain(vf_server *s, double timeout_s);
+ * waits up to timeout_s for the requests in flight to be answered;
+ * timeout_s <= 0: as long as they can take (each is answered by its
+ * deadline, the request timeout, so that plus VF_SERVER_DRAIN_GRACE_S).
+ * Returns 0 when all were answered, else how many were not. */
+long vf_server_drain(vf_server *s, double timeout_s);
 
 /* Stops the daemon and the scorers.  Returns 0, or -1 when a scorer was
  * still busy after grace_s (the server is then left allocated, its
@@ -300,6 +312,7 @@ enum vf_counter {
   VF_C_DRAINING,      /* 503: shutting down */
   VF_C_TOO_MANY,      /* 413: more items than --max-inflight */
   VF_C_BODY_TOO_LARGE,/* 413: body over --max-body */
+  VF_C_BAD_HEADERS,   /* 400/501: framing, NUL bytes (headers.c) */
   VF_C_UNAUTHORIZED,  /* 401 */
   VF_C_TIMEOUTS,      /* requests answered at their deadline */
   VF_C_ITEMS_TIMED_OUT,
@@ -326,6 +339,27 @@ int vf_metrics_render(vf_metrics *m, vf_buf *out);
 /* ---- server internals shared by the files ----------------------------- */
 
 struct MHD_Daemon;
+struct MHD_Connection;
+
+/* What a request's header lines say about its framing and its sender
+ * (headers.c). */
+typedef struct vf_heads {
+  int content_length;    /* Content-Length lines */
+  int transfer_encoding; /* Transfer-Encoding lines */
+  int chunked;           /* the (last) Transfer-Encoding is "chunked" */
+  int authorization;     /* Authorization lines */
+  const char *bad_lines; /* why the lines themselves are refused, or NULL */
+} vf_heads;
+
+/* Reads the header lines of the request whose raw header block begins at
+ * request (the method argument of libmicrohttpd's handler, which points
+ * at the request line). */
+void vf_heads_read(struct MHD_Connection *c, const char *request,
+                   vf_heads *h);
+/* Why the request must be refused before its body is read (the answer
+ * then closes the connection), with the status in *status (left alone
+ * when NULL: the headers are sound). */
+const char *vf_heads_refusal(const vf_heads *h, int *status);
 
 struct vf_server {
   vf_server_opts o; /* defaults filled in */

@@ -193,6 +193,13 @@ size_t vf_utf8_count(const char *s, size_t len) {
   return n;
 }
 
+size_t vf_utf8_strip_bom(char *line, size_t len) {
+  if (len < 3 || memcmp(line, "\xEF\xBB\xBF", 3) != 0)
+    return len;
+  memmove(line, line + 3, len - 3 + 1);
+  return len - 3;
+}
+
 /* ---- character predicates ------------------------------------------------ */
 
 static bool in_ranges(const struct vf_cprange *r, size_t n, int32_t cp) {

@@ -57,6 +57,11 @@ size_t vf_utf8_encode(int32_t cp, char *out);
 /* Number of code points in valid UTF-8. */
 size_t vf_utf8_count(const char *s, size_t len);
 
+/* Removes a leading byte order mark (EF BB BF) from line[0..len) in place
+ * (the NUL after it moves too) and returns the new length: on the first
+ * line of an input file a BOM is UTF-8's signature, not text. */
+size_t vf_utf8_strip_bom(char *line, size_t len);
+
 /* ---- Python str semantics, per code point ----------------------------- */
 
 bool vf_py_isspace(int32_t cp); /* str.isspace() */
