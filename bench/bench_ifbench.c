@@ -9,8 +9,10 @@
  * With VERIF_IFBENCH_REF (a checkout of allenai/IFBench at c94da02) and
  * VERIF_SYLLAPY_REF (mholtzscher/syllapy at v0.7.2) set, IFBench's own
  * evaluator is timed first, in the same run (scripts/official-ifbench.py
- * time, /usr/bin/python3), and each figure is also given as a multiple of
- * its throughput.
+ * time, /usr/bin/python3, one core), and each figure is also given as a
+ * multiple of its throughput: wall clock (verif's threads against the
+ * reference's one core) and CPU time per prompt (all of verif's threads
+ * summed against the reference's), the steadier figure on a loaded machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +60,16 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Child: one evaluation; writes "seconds prompts" to the pipe. */
+/* CPU seconds this process has used so far, every thread's, user + system. */
+static double cpu_now(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Child: one evaluation; writes "seconds cpu_seconds prompts" to the
+ * pipe. */
 static void child(int fd, const char *dir, int jobs) {
   char in[600], resp[600], out[600];
   snprintf(in, sizeof in, "%s/input_data.jsonl", dir);
@@ -73,15 +84,16 @@ static void child(int fd, const char *dir, int jobs) {
   FILE *devnull = fopen("/dev/null", "w");
   vf_eval_opts o = {in, resp, out, jobs, 0, devnull, NULL};
   vf_eval_stats st;
-  double t0 = now(); /* as bench_ifeval: after the context; the tagger,
-                        which the run loads when it first needs it, counts */
+  double t0 = now(), c0 = cpu_now(); /* as bench_ifeval: after the context;
+                  the tagger, which the run loads when it first needs it,
+                  counts */
   if (vf_eval_ifbench(ctx, &o, &st, &err)) {
     fprintf(stderr, "bench: %s\n", err.msg);
     _exit(1);
   }
-  double t = now() - t0;
+  double t = now() - t0, c = cpu_now() - c0;
   char line[100];
-  int k = snprintf(line, sizeof line, "%.6f %zu\n", t, st.prompts);
+  int k = snprintf(line, sizeof line, "%.6f %.6f %zu\n", t, c, st.prompts);
   if (write(fd, line, (size_t)k) != k)
     _exit(1);
   vf_ctx_free(ctx);
@@ -98,20 +110,25 @@ static ssize_t collect(int fd, pid_t pid, char *line, size_t cap,
   return n;
 }
 
-/* IFBench's own evaluator, timed by scripts/official-ifbench.py: its
- * ms/prompt, or 0 when it is not configured or does not run. */
-static double official_ms(void) {
+/* IFBench's own evaluator's wall and CPU ms per prompt, as timed by
+ * scripts/official-ifbench.py; 0 when it is not configured or does not run. */
+typedef struct ref_ms {
+  double wall, cpu;
+} ref_ms;
+
+static ref_ms official_ms(void) {
+  ref_ms none = {0, 0};
   const char *ref = getenv("VERIF_IFBENCH_REF");
   const char *syl = getenv("VERIF_SYLLAPY_REF");
   if (!ref || !*ref || !syl || !*syl) {
     printf("official IFBench evaluator: not timed (set VERIF_IFBENCH_REF and "
            "VERIF_SYLLAPY_REF to checkouts of allenai/IFBench at c94da02 and "
            "mholtzscher/syllapy at v0.7.2)\n");
-    return 0;
+    return none;
   }
   int p[2];
   if (pipe(p))
-    return 0;
+    return none;
   pid_t pid = fork();
   if (pid == 0) {
     close(p[0]);
@@ -126,17 +143,18 @@ static double official_ms(void) {
   struct rusage ru;
   int status;
   collect(p[0], pid, line, sizeof line, &ru, &status);
-  const char *eq = strstr(line, "= ");
-  double ms = eq ? strtod(eq + 2, NULL) : 0;
-  if (ms > 0)
+  const char *eq = strstr(line, "= "), *cpu = strstr(line, "CPU ");
+  ref_ms r = {eq ? strtod(eq + 2, NULL) : 0, cpu ? strtod(cpu + 4, NULL) : 0};
+  if (r.wall > 0 && r.cpu > 0) {
     printf("%s", line);
-  else
-    printf("official IFBench evaluator: could not run it (see "
-           "scripts/official-ifbench.py)\n");
-  return ms > 0 ? ms : 0;
+    return r;
+  }
+  printf("official IFBench evaluator: could not run it (see "
+         "scripts/official-ifbench.py)\n");
+  return none;
 }
 
-static int run(const char *dir, int jobs, double ref_ms) {
+static int run(const char *dir, int jobs, ref_ms ref) {
   int p[2];
   if (pipe(p))
     return -1;
@@ -150,18 +168,19 @@ static int run(const char *dir, int jobs, double ref_ms) {
   struct rusage ru;
   int status;
   ssize_t n = collect(p[0], pid, line, sizeof line, &ru, &status);
-  double secs;
+  double secs, cpu;
   size_t prompts;
-  if (n <= 0 || sscanf(line, "%lf %zu", &secs, &prompts) != 2 ||
+  if (n <= 0 || sscanf(line, "%lf %lf %zu", &secs, &cpu, &prompts) != 3 ||
       !WIFEXITED(status) || WEXITSTATUS(status))
     return -1;
-  double us = secs / prompts * 1e6;
+  double us = secs / prompts * 1e6, cus = cpu / prompts * 1e6;
   printf("ifbench eval, %2d thread%s: %zu prompts in %.3f s = %8.0f prompts/s "
-         "(%.2f us/prompt), peak memory %.1f MiB",
-         jobs, jobs == 1 ? " " : "s", prompts, secs, prompts / secs, us,
+         "(%.2f us/prompt, CPU %.2f us/prompt), peak memory %.1f MiB",
+         jobs, jobs == 1 ? " " : "s", prompts, secs, prompts / secs, us, cus,
          ru.ru_maxrss / 1024.0);
-  if (ref_ms > 0)
-    printf(", %.0fx the official evaluator", ref_ms * 1e3 / us);
+  if (ref.wall > 0)
+    printf(", %.0fx the official evaluator (wall), %.0fx (CPU per prompt)",
+           ref.wall * 1e3 / us, ref.cpu * 1e3 / cus);
   printf("\n");
   return 0;
 }
@@ -190,7 +209,9 @@ int main(void) {
   snprintf(dst, sizeof dst, "%s/responses.jsonl", dir);
   rc = rc || replicate(DATA "sample_output.jsonl", dst, times);
   int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  double ref = rc ? 0 : official_ms();
+  ref_ms ref = {0, 0};
+  if (!rc)
+    ref = official_ms();
   if (!rc)
     rc = run(dir, 1, ref) || run(dir, cores, ref);
   remove_dir(dir);

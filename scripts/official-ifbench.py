@@ -10,7 +10,8 @@ report test and for `make bench`'s side-by-side timing.
         times strict then loose over every prompt of
         tests/data/ifbench/IFBench_test_2025-07_8a66c06.jsonl with
         sample_output.jsonl, REPS times (default 3), as run_eval.py loops
-        (file I/O not counted), on one core
+        (file I/O not counted), on one core; prints wall and CPU time
+        per prompt
 
 IFBENCH_DIR is a checkout of github.com/allenai/IFBench at c94da02 and
 SYLLAPY_DIR one of github.com/mholtzscher/syllapy at v0.7.2, both outside
@@ -65,15 +66,17 @@ def timing(ifbench_dir, syllapy_dir, reps):
         os.path.join(data, "sample_output.jsonl"))
     for inp in inputs:  # warm up: first calls build NLTK's regexes
         evaluation_lib.test_instruction_following_strict(inp, p2r)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(reps):
         for f in (evaluation_lib.test_instruction_following_strict,
                   evaluation_lib.test_instruction_following_loose):
             [f(inp, p2r) for inp in inputs]
     t = time.perf_counter() - t0
+    c = time.process_time() - c0
     n = len(inputs) * reps
     print(f"official Python evaluator: {n} prompts in {t:.2f} s = "
-          f"{t / n * 1e3:.3f} ms/prompt (strict + loose, one core)")
+          f"{t / n * 1e3:.3f} ms/prompt, CPU {c / n * 1e3:.3f} ms/prompt "
+          f"(strict + loose, one core)")
 
 
 def main():
