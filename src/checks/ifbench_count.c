@@ -238,9 +238,21 @@ IFB_CHECK(ifb_person_names) {
       "Audrey",   "David",     "Hannah",   "Christopher", "Penelope",
       "Thomas",   "Nora",      "Andrew",   "Aria",    "Joseph",  "Claire",
       "Ryan",     "Stella",    "Jonathan"};
+  enum { NNAMES = sizeof names / sizeof names[0] };
+  /* sum(name in value for name in names), in one pass: every name starts
+   * with an ASCII capital, so only the places that hold one are tried */
+  bool found[NNAMES] = {false};
   long long k = 0;
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    k += memmem(r, n, names[i], strlen(names[i])) != NULL;
+  for (size_t i = 0; i < n && k < NNAMES; i++) {
+    if (r[i] < 'A' || r[i] > 'Z')
+      continue;
+    for (size_t j = 0; j < NNAMES; j++) {
+      size_t len = strlen(names[j]);
+      if (!found[j] && names[j][0] == r[i] && n - i >= len &&
+          !memcmp(r + i, names[j], len))
+        found[j] = true, k++;
+    }
+  }
   v->pass = k >= KW_INT(c, 0);
   if (!v->pass)
     vf_fail(v, "found %lld of the listed names, needs at least %lld", k,
@@ -256,7 +268,6 @@ IFB_CHECK(ifb_person_names) {
 typedef struct triset {
   uint64_t *slot;
   size_t mask, n;
-  uint64_t *keys; /* the n distinct trigrams, when kept */
 } triset;
 
 static size_t tri_hash(uint64_t k) {
@@ -265,18 +276,16 @@ static size_t tri_hash(uint64_t k) {
   return (size_t)(k ^ (k >> 29));
 }
 
-/* Adds k (kept in keys too, when there are keys). */
-static void tri_add(triset *t, uint64_t k) {
+/* Adds k; whether it was new. */
+static bool tri_add(triset *t, uint64_t k) {
   uint64_t tagged = k | 1ULL << 63;
   for (size_t i = tri_hash(tagged) & t->mask;; i = (i + 1) & t->mask) {
     if (t->slot[i] == tagged)
-      return;
+      return false;
     if (!t->slot[i]) {
       t->slot[i] = tagged;
-      if (t->keys)
-        t->keys[t->n] = k;
       t->n++;
-      return;
+      return true;
     }
   }
 }
@@ -292,36 +301,37 @@ static bool tri_has(const triset *t, uint64_t k) {
 }
 
 /* The set of nltk.ngrams(s, 3): each window of three code points, in a
- * table of at least twice their number of slots (and, with keep, the
- * list of them).  -1 on ENOMEM. */
-static int tri_build(const char *s, size_t n, triset *t, bool keep) {
+ * table of at least twice their number of slots.  With ref, *both counts
+ * the distinct ones that ref holds too.  -1 on ENOMEM. */
+static int tri_build(const char *s, size_t n, triset *t, const triset *ref,
+                     size_t *both) {
   size_t cap = 16;
   while (cap < 2 * n + 2) /* n bytes bound the code points */
     cap *= 2;
   t->slot = calloc(cap, sizeof *t->slot);
-  t->keys = keep ? malloc((n + 1) * sizeof *t->keys) : NULL;
   t->mask = cap - 1;
   t->n = 0;
-  if (!t->slot || (keep && !t->keys)) {
-    free(t->slot);
-    free(t->keys);
+  if (!t->slot)
     return -1;
-  }
   uint64_t window = 0;
   size_t seen = 0;
   for (size_t i = 0; i < n; seen++) {
     int32_t cp;
-    i += vf_utf8_decode(s, n, i, &cp);
+    unsigned char ch = (unsigned char)s[i];
+    if (ch < 0x80)
+      cp = ch, i++;
+    else
+      i += vf_utf8_decode(s, n, i, &cp);
     window = ((window << 21) | (uint64_t)cp) & ((1ULL << 63) - 1);
-    if (seen >= 2)
-      tri_add(t, window);
+    if (seen >= 2 && tri_add(t, window) && ref)
+      *both += tri_has(ref, window);
   }
   return 0;
 }
 
 int ifb_trigram_table(const char *s, size_t n, vf_buf *out) {
   triset t;
-  if (tri_build(s, n, &t, false))
+  if (tri_build(s, n, &t, NULL, NULL))
     return -1;
   int rc = vf_buf_append(out, (const char *)t.slot,
                          (t.mask + 1) * sizeof *t.slot);
@@ -330,16 +340,13 @@ int ifb_trigram_table(const char *s, size_t n, vf_buf *out) {
 }
 
 IFB_CHECK(ifb_overlap) {
-  triset ref = {(uint64_t *)c->scratch.data, c->scratch.len / 8 - 1, 0, NULL};
+  triset ref = {(uint64_t *)c->scratch.data, c->scratch.len / 8 - 1, 0};
   triset val;
-  if (tri_build(r, n, &val, true))
-    return ifb_nomem(err);
   size_t both = 0;
-  for (size_t i = 0; i < val.n; i++)
-    both += tri_has(&ref, val.keys[i]);
+  if (tri_build(r, n, &val, &ref, &both))
+    return ifb_nomem(err);
   size_t nv = val.n;
   free(val.slot);
-  free(val.keys);
   if (nv == 0) {
     ifb_raise(v, "ZeroDivisionError: fewer than 3 characters");
     return VF_OK;

@@ -256,7 +256,9 @@ IFB_CHECK(ifb_prime_lengths) {
 
 IFB_CHECK(ifb_start_verb) {
   vf_toklist l = {0};
-  if (vf_toklist_words(&l, IFB(c)->punkt, r, n)) {
+  /* the first word's tag reads the two words after it, no more: the
+   * sentences that hold the first three words are enough */
+  if (vf_toklist_words_upto(&l, IFB(c)->punkt, r, n, 3)) {
     vf_toklist_free(&l);
     return ifb_nomem(err);
   }

@@ -42,6 +42,15 @@ int vf_word_tokenize(const vf_punkt *p, const char *text, size_t len,
                      void (*fn)(void *ud, const char *tok, size_t toklen),
                      void *ud);
 
+/* The first tokens of nltk.word_tokenize(text): as vf_word_tokenize, but
+ * stops after the sentence in which the upto-th token was emitted (upto 0:
+ * every token), so fn sees at least upto tokens where there are that many,
+ * each the same as vf_word_tokenize's. */
+int vf_word_tokenize_upto(const vf_punkt *p, const char *text, size_t len,
+                          size_t upto,
+                          void (*fn)(void *ud, const char *tok, size_t toklen),
+                          void *ud);
+
 /* NLTKWordTokenizer().tokenize(sentence) for one sentence (no Punkt): the
  * same callback contract as vf_word_tokenize. */
 int vf_word_tokenize_sentence(const char *s, size_t len,

@@ -22,6 +22,7 @@
  */
 #include "text/sentsplit.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,6 +302,31 @@ static int run_passes(const vf_sentsplit *ss, vf_sentences *o) {
   return 0;
 }
 
+/* Whether a byte of w is zero (exact as to whether, not which). */
+static bool zero_byte(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ULL;
+  return ((w - ones) & ~w & (ones * 0x80)) != 0;
+}
+
+/* The first of '.', '?', '!', '<' in t[j, n), or n: eight bytes at a time
+ * while none of them is there. */
+static size_t next_special(const char *t, size_t j, size_t n) {
+  static const bool special[256] = {['.'] = 1, ['?'] = 1, ['!'] = 1,
+                                    ['<'] = 1};
+  const uint64_t ones = 0x0101010101010101ULL;
+  while (n - j >= 8) {
+    uint64_t w;
+    memcpy(&w, t + j, 8);
+    if (zero_byte(w ^ (ones * '.')) || zero_byte(w ^ (ones * '?')) ||
+        zero_byte(w ^ (ones * '!')) || zero_byte(w ^ (ones * '<')))
+      break;
+    j += 8;
+  }
+  while (j < n && !special[(unsigned char)t[j]])
+    j++;
+  return j;
+}
+
 /* The last four replacements in one pass: ". ? !" gain a "<stop>" and
  * "<prd>" becomes "." (the stops inserted cannot form or split a "<prd>",
  * and the dots it becomes get none, as in the reference's order). */
@@ -310,12 +336,8 @@ static int mark_stops(vf_sentences *o) {
   vf_buf_reset(&o->tmp);
   if (vf_buf_reserve(&o->tmp, n + n / 4))
     return -1;
-  static const bool special[256] = {['.'] = 1, ['?'] = 1, ['!'] = 1,
-                                    ['<'] = 1};
   for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && !special[(unsigned char)t[j]])
-      j++;
+    size_t j = next_special(t, i, n);
     if (vf_buf_append(&o->tmp, t + i, j - i))
       return -1;
     if (j == n)
@@ -400,9 +422,10 @@ int vf_split_sentences(const vf_sentsplit *ss, const char *s, size_t len,
   if (vf_buf_reserve(&o->text, len + 3) || vf_buf_putc(&o->text, ' ') ||
       vf_buf_append(&o->text, s, len) || vf_buf_append(&o->text, "  ", 2))
     return -1;
-  for (size_t i = 0; i < o->text.len; i++)
-    if (o->text.data[i] == '\n')
-      o->text.data[i] = ' ';
+  char *t = o->text.data, *end = t + o->text.len;
+  for (char *p = memchr(t, '\n', o->text.len); p;
+       p = memchr(p + 1, '\n', (size_t)(end - p - 1)))
+    *p = ' ';
   if (run_passes(ss, o) || run_replaces(o))
     return -1;
   return split_stops(o);

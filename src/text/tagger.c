@@ -441,10 +441,15 @@ static void collect(void *ud, const char *tok, size_t n) {
 
 int vf_toklist_words(vf_toklist *l, const vf_punkt *p, const char *s,
                      size_t len) {
+  return vf_toklist_words_upto(l, p, s, len, 0);
+}
+
+int vf_toklist_words_upto(vf_toklist *l, const vf_punkt *p, const char *s,
+                          size_t len, size_t upto) {
   collector c = {l, 0};
   l->n = 0;
   vf_buf_reset(&l->text);
-  if (vf_word_tokenize(p, s, len, collect, &c) || c.rc)
+  if (vf_word_tokenize_upto(p, s, len, upto, collect, &c) || c.rc)
     return -1;
   for (size_t i = 0; i < l->n; i++) {
     size_t b = i ? l->end[i - 1] : 0;

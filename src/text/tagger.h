@@ -36,6 +36,11 @@ typedef struct vf_toklist {
  * sentences, then Treebank words).  Returns 0, or -1 when out of memory. */
 int vf_toklist_words(vf_toklist *l, const vf_punkt *p, const char *s,
                      size_t len);
+/* The same for the first sentences of s only, as many as hold the first
+ * upto tokens (vf_word_tokenize_upto): enough for vf_tagger_tag(..., k)
+ * with upto = k + 2, whose tags read two words ahead and no further. */
+int vf_toklist_words_upto(vf_toklist *l, const vf_punkt *p, const char *s,
+                          size_t len, size_t upto);
 void vf_toklist_free(vf_toklist *l);
 
 /* Loads classes.txt, tagdict.tsv and weights.tsv from dir.  VF_EIO when a

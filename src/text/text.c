@@ -384,9 +384,15 @@ int vf_py_lower(const char *s, size_t len, vf_buf *out) {
     return -1;
   for (size_t i = 0; i < len;) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x80) { /* ASCII fast path */
-      out->data[out->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      i++;
+    if (c < 0x80) { /* ASCII fast path: the run, through a local cursor */
+      char *o = out->data + out->len;
+      size_t j = i;
+      for (; j < len && (unsigned char)s[j] < 0x80; j++) {
+        unsigned char a = (unsigned char)s[j];
+        o[j - i] = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
+      }
+      out->len += j - i;
+      i = j;
       continue;
     }
     int32_t cp;

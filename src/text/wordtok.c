@@ -765,19 +765,41 @@ int vf_word_tokenize_sentence(const char *s, size_t len,
   return rc;
 }
 
-int vf_word_tokenize(const vf_punkt *p, const char *text, size_t len,
-                     void (*fn)(void *ud, const char *tok, size_t toklen),
-                     void *ud) {
+/* Counts the tokens it passes on to fn. */
+typedef struct counter {
+  void (*fn)(void *ud, const char *tok, size_t toklen);
+  void *ud;
+  size_t n;
+} counter;
+
+static void count_on(void *ud, const char *tok, size_t toklen) {
+  counter *c = ud;
+  c->n++;
+  c->fn(c->ud, tok, toklen);
+}
+
+int vf_word_tokenize_upto(const vf_punkt *p, const char *text, size_t len,
+                          size_t upto,
+                          void (*fn)(void *ud, const char *tok, size_t toklen),
+                          void *ud) {
   vf_span *spans;
   size_t n;
   if (vf_punkt_sentences(p, text, len, &spans, &n))
     return -1;
   pipe pp = {0};
+  counter c = {fn, ud, 0};
   int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++)
-    rc = tokenize_in(&pp, text + spans[i].b, spans[i].e - spans[i].b, fn, ud);
+  for (size_t i = 0; i < n && rc == 0 && (!upto || c.n < upto); i++)
+    rc = tokenize_in(&pp, text + spans[i].b, spans[i].e - spans[i].b,
+                     count_on, &c);
   vf_buf_free(&pp.buf[0]);
   vf_buf_free(&pp.buf[1]);
   free(spans);
   return rc;
+}
+
+int vf_word_tokenize(const vf_punkt *p, const char *text, size_t len,
+                     void (*fn)(void *ud, const char *tok, size_t toklen),
+                     void *ud) {
+  return vf_word_tokenize_upto(p, text, len, 0, fn, ud);
 }
