@@ -27,7 +27,9 @@ vf_status vf_eval_run(const vf_ctx *ctx, const vf_bench *b,
 
 /* vf_prompt_eval that also says which verdicts a raising check decided:
  * raised[i] (strict) and raised[n + i] (loose: not followed, and some
- * variant's check raised), n = vf_prompt_count(p); raised may be NULL. */
+ * variant's check raised), n = vf_prompt_count(p); raised may be NULL.
+ * The response must be valid UTF-8 (a string decoded from JSON is): it is
+ * not checked again here. */
 vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
                                 size_t len, unsigned char *strict,
                                 unsigned char *loose, unsigned char *raised,

@@ -280,23 +280,12 @@ vf_status vf_prompt_eval(const vf_prompt *p, const char *response, size_t len,
                           len, strict, loose, NULL, NULL, err);
 }
 
-vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
-                                size_t len, unsigned char *strict,
-                                unsigned char *loose, unsigned char *raised,
-                                vf_error *err) {
-  return vf_eval_checkers((const vf_checker *const *)p->chk, p->n, response,
-                          len, strict, loose, raised, NULL, err);
-}
-
-vf_status vf_eval_checkers(const vf_checker *const *chk, size_t n,
-                           const char *response, size_t len,
-                           unsigned char *strict, unsigned char *loose,
-                           unsigned char *raised, vf_verdict *why,
-                           vf_error *err) {
-  size_t bad;
-  if (!vf_utf8_valid(response, len, &bad))
-    return vf_set_error(err, VF_EUTF8,
-                        "response is not valid UTF-8 (byte offset %zu)", bad);
+/* vf_eval_checkers on a response known to be valid UTF-8. */
+static vf_status eval_valid(const vf_checker *const *chk, size_t n,
+                            const char *response, size_t len,
+                            unsigned char *strict, unsigned char *loose,
+                            unsigned char *raised, vf_verdict *why,
+                            vf_error *err) {
   variants v;
   memset(&v, 0, sizeof v);
   if (make_variants(response, len, &v)) {
@@ -317,4 +306,24 @@ vf_status vf_eval_checkers(const vf_checker *const *chk, size_t n,
   }
   free_variants(&v);
   return st;
+}
+
+vf_status vf_prompt_eval_raised(const vf_prompt *p, const char *response,
+                                size_t len, unsigned char *strict,
+                                unsigned char *loose, unsigned char *raised,
+                                vf_error *err) {
+  return eval_valid((const vf_checker *const *)p->chk, p->n, response, len,
+                    strict, loose, raised, NULL, err);
+}
+
+vf_status vf_eval_checkers(const vf_checker *const *chk, size_t n,
+                           const char *response, size_t len,
+                           unsigned char *strict, unsigned char *loose,
+                           unsigned char *raised, vf_verdict *why,
+                           vf_error *err) {
+  size_t bad;
+  if (!vf_utf8_valid(response, len, &bad))
+    return vf_set_error(err, VF_EUTF8,
+                        "response is not valid UTF-8 (byte offset %zu)", bad);
+  return eval_valid(chk, n, response, len, strict, loose, raised, why, err);
 }
