@@ -251,16 +251,32 @@ static int sub(const vf_sentsplit *ss, int k, vf_sentences *o,
   return found ? 1 : 0;
 }
 
+/* The first lit (ln >= 1 bytes) in s[0, n), or NULL: memchr for its first
+ * byte, then the rest compared (the literals here start with bytes that
+ * are rare in text, and are short: faster than memmem). */
+static const char *find_lit(const char *s, size_t n, const char *lit,
+                            size_t ln) {
+  const char *end = s + n;
+  for (const char *p = s; (size_t)(end - p) >= ln; p++) {
+    p = memchr(p, lit[0], (size_t)(end - p) - ln + 1);
+    if (!p)
+      return NULL;
+    if (!memcmp(p + 1, lit + 1, ln - 1))
+      return p;
+  }
+  return NULL;
+}
+
 /* out = in.replace(from, to) (from non-empty): 1, or 0 when from does not
  * occur (out untouched), -1 when out of memory. */
 static int replace(const vf_buf *in, const char *from, const char *to,
                    vf_buf *out) {
   size_t fl = strlen(from), tl = strlen(to), pos = 0;
-  if (!memmem(in->data, in->len, from, fl))
+  const char *hit = find_lit(in->data, in->len, from, fl);
+  if (!hit)
     return 0;
   vf_buf_reset(out);
   for (;;) {
-    const char *hit = memmem(in->data + pos, in->len - pos, from, fl);
     size_t end = hit ? (size_t)(hit - in->data) : in->len;
     if (vf_buf_append(out, in->data + pos, end - pos))
       return -1;
@@ -269,6 +285,7 @@ static int replace(const vf_buf *in, const char *from, const char *to,
     if (vf_buf_append(out, to, tl))
       return -1;
     pos = end + fl;
+    hit = find_lit(in->data + pos, in->len - pos, from, fl);
   }
 }
 
@@ -281,7 +298,7 @@ static void swap(vf_buf *a, vf_buf *b) {
 static bool contains(const vf_buf *b, const char *s) {
   size_t n = strlen(s);
   return n == 1 ? memchr(b->data, s[0], b->len) != NULL
-                : memmem(b->data, b->len, s, n) != NULL;
+                : find_lit(b->data, b->len, s, n) != NULL;
 }
 
 /* The regex passes, on out->text (the result stays there). */
@@ -401,7 +418,7 @@ static int split_stops(vf_sentences *o) {
   const char *t = o->text.data;
   size_t pos = 0;
   for (;;) {
-    const char *hit = memmem(t + pos, o->text.len - pos, "<stop>", 6);
+    const char *hit = find_lit(t + pos, o->text.len - pos, "<stop>", 6);
     size_t b = pos, e = hit ? (size_t)(hit - t) : o->text.len;
     vf_py_strip(t, &b, &e);
     if (push(o, b, e))
