@@ -6,28 +6,29 @@
  *   - the default row isolation (each row's checks in one fresh process);
  *   - the shared pool (long-lived workers), the same work without the
  *     process per row;
- *   - process start alone: one unit per row holding one trivial check,
- *     22,000 of them, so its time is what the row boundary costs.
- * Prints seconds, checks/s, and the share of the row run's time that
- * process start accounts for, both ways (row - shared, and the trivial
- * units), against the goal of 120 s on the 2-core machine.
+ * Prints seconds, checks/s, CPU time (every process of the pool
+ * included) and the load average, and the share of the row run that
+ * process start and end account for, both ways: the processes' own
+ * reports (vf_audit_stats.start_cpu_s against the run's CPU) and row -
+ * shared wall time; the goal is 120 s on the 2-core machine.
+ * Usage: bench_audit [ROWS]  (default 22000)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 
-#include "pyexec/pyexec.h"
 #include "verif.h"
 
 #define SAMPLES "tests/data/verinstruct/samples.jsonl"
 #define ROWS 22000
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+static size_t rows = ROWS;
+
+static double tv_s(struct timeval t) {
+  return (double)t.tv_sec + (double)t.tv_usec / 1e6;
 }
 
 /* Writes ROWS lines, the samples over and over, to path. */
@@ -44,7 +45,7 @@ static int replicate(const char *path) {
     lines[n++] = strdup(line);
   }
   if (in && out && n) {
-    for (size_t i = 0; i < ROWS; i++)
+    for (size_t i = 0; i < rows; i++)
       fputs(lines[i % n], out);
     rc = 0;
   }
@@ -70,39 +71,25 @@ static int audit(const vf_ctx *ctx, const char *input, vf_isolation iso,
   return 0;
 }
 
-/* ROWS units of one trivial check each: the row boundary alone. */
-static double starts(void) {
-  static const char code[] = "def check_following(instruction, response):\n"
-                             "    return True\n";
-  vf_pool_opts po = {0};
-  vf_pool *pool = NULL;
-  vf_error err = {0};
-  vf_pycheck *pc = calloc(ROWS, sizeof *pc);
-  size_t *len = calloc(ROWS, sizeof *len);
-  double t = -1;
-  if (pc && len && !vf_pool_new(&po, &pool, &err)) {
-    for (size_t i = 0; i < ROWS; i++) {
-      pc[i] = (vf_pycheck){.code = code, .code_len = sizeof code - 1,
-                           .prompt = "p", .prompt_len = 1,
-                           .response = "r", .response_len = 1};
-      len[i] = 1;
-    }
-    double t0 = now();
-    if (!vf_pool_run_units(pool, pc, ROWS, len, ROWS, &err))
-      t = now() - t0;
-  }
-  if (t < 0)
-    fprintf(stderr, "bench_audit: %s\n", err.msg);
-  vf_pool_free(pool);
-  free(pc);
-  free(len);
-  return t;
+static double cpu_now(void) {
+  struct rusage self, kids;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &kids);
+  return tv_s(self.ru_utime) + tv_s(self.ru_stime) + tv_s(kids.ru_utime) +
+         tv_s(kids.ru_stime);
 }
 
-int main(void) {
+static void report(const char *what, const vf_audit_stats *s, double cpu) {
+  printf("  %-24s %7.1f s  %8.0f checks/s  CPU %7.1f s (all processes)\n",
+         what, s->seconds, (double)s->checks / s->seconds, cpu);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1)
+    rows = (size_t)strtoul(argv[1], NULL, 10);
   char path[] = "/tmp/verif-bench-audit-XXXXXX";
   int fd = mkstemp(path);
-  if (fd < 0 || close(fd) || replicate(path)) {
+  if (!rows || fd < 0 || close(fd) || replicate(path)) {
     fprintf(stderr, "bench_audit: cannot write %s\n", path);
     return 1;
   }
@@ -113,27 +100,35 @@ int main(void) {
     unlink(path);
     return 1;
   }
+  double load0[3] = {0}, load1[3] = {0};
+  getloadavg(load0, 3);
   vf_audit_stats row, shared;
-  int rc = audit(ctx, path, VF_ISOLATION_ROW, &row) ||
-           audit(ctx, path, VF_ISOLATION_SHARED, &shared);
-  double st = rc ? -1 : starts();
-  if (!rc && st >= 0) {
-    printf("audit of %d rows (%zu [rule] functions, at most 32 probes each, "
-           "no judge), %ld cores:\n", ROWS, row.audited, sysconf(_SC_NPROCESSORS_ONLN));
-    printf("  row isolation (default): %7.1f s  %8.0f checks/s  %llu checks "
-           "(goal: under 120 s)\n",
-           row.seconds, (double)row.checks / row.seconds, row.checks);
-    printf("  shared workers:          %7.1f s  %8.0f checks/s\n",
-           shared.seconds, (double)shared.checks / shared.seconds);
-    printf("  process start alone:     %7.1f s  (%d units of one trivial "
-           "check, %.2f ms per row)\n",
-           st, ROWS, 1e3 * st / ROWS);
-    printf("  share of the row run spent on process start: %.0f%% (row - "
-           "shared), %.0f%% (trivial units)\n",
-           100 * (row.seconds - shared.seconds) / row.seconds,
-           100 * st / row.seconds);
+  double c0 = cpu_now();
+  int rc = audit(ctx, path, VF_ISOLATION_ROW, &row);
+  double c1 = cpu_now();
+  rc = rc || audit(ctx, path, VF_ISOLATION_SHARED, &shared);
+  double c2 = cpu_now();
+  getloadavg(load1, 3);
+  if (!rc) {
+    printf("audit of %zu rows (%zu [rule] functions, at most 32 probes each, "
+           "no judge), %ld cores, load average %.1f before, %.1f after "
+           "(1 min):\n",
+           rows, row.audited, sysconf(_SC_NPROCESSORS_ONLN), load0[0],
+           load1[0]);
+    report("row isolation (default)", &row, c1 - c0);
+    printf("    %llu checks, %llu row processes; goal: under 120 s\n",
+           row.checks, row.processes);
+    report("shared workers", &shared, c2 - c1);
+    double cpu = c1 - c0;
+    printf("  process start and end (spawn, setup until ready, exit; the "
+           "processes' own reports): %.1f s CPU, %.2f ms per process, %.0f%% "
+           "of the row run's CPU; row - shared: %.0f%% of its wall time\n",
+           row.start_cpu_s,
+           row.processes ? 1e3 * row.start_cpu_s / (double)row.processes : 0,
+           cpu > 0 ? 100 * row.start_cpu_s / cpu : 0,
+           100 * (row.seconds - shared.seconds) / row.seconds);
   }
   vf_ctx_free(ctx);
   unlink(path);
-  return rc || st < 0;
+  return rc;
 }

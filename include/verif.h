@@ -443,6 +443,13 @@ typedef struct vf_audit_stats {
   unsigned long long checks;   /* function runs (sandboxed and native) */
   size_t generated;            /* LLM-written probes */
   double seconds;
+  double sandbox_seconds;      /* wall time waiting on the sandbox */
+  /* VF_ISOLATION_ROW: the processes forked for rows, their CPU time (the
+   * zygote's spawning included, until each exited) and the part of it
+   * that is the process's start and end (spawn, setup until ready, exit),
+   * from the processes' own reports; zeros under VF_ISOLATION_SHARED. */
+  unsigned long long processes;
+  double process_cpu_s, start_cpu_s;
 } vf_audit_stats;
 
 /* Runs every checker of every item against the probe set and writes what

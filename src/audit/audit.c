@@ -366,11 +366,24 @@ static vf_status finish(au_run *a, vf_status st, vf_error *err) {
 
 static void print_summary(const au_run *a, FILE *f);
 
+/* What the row processes cost, from their own reports (zeros in
+ * VF_ISOLATION_SHARED). */
+static void pool_costs(vf_pool *p, vf_audit_stats *st) {
+  vf_pool_stats ps;
+  vf_pool_get_stats(p, &ps);
+  const vf_pool_costs *c = &ps.costs;
+  double exit_s = c->exited_s > c->done_s ? c->exited_s - c->done_s : 0;
+  st->processes = c->spawns;
+  st->process_cpu_s = c->spawn_s + c->exited_s;
+  st->start_cpu_s = c->spawn_s + c->setup_s + exit_s;
+}
+
 static void probe_note(const au_run *a, char *out, size_t n) {
   snprintf(out, n,
            "at most %d probes per function: empty, whitespace, a %zu-byte "
-           "text with its plain, terse and sized forms, the prompt and each "
-           "constraint echoed, the task inside <think> only, %s%s%s; a "
+           "text with its plain, terse and sized forms and with each "
+           "constraint's quoted phrases, the prompt and each constraint "
+           "echoed, the task inside <think> only, %s%s%s; a "
            "second run on 16 of them, a third with `instruction` = "
            "\"instruction\" where the code may read it",
            a->o.max_probes, a->corpus.longlen,
@@ -396,6 +409,9 @@ vf_status vf_audit_run(const vf_ctx *ctx, const vf_audit_opts *o,
   if (!st)
     st = loop(&a, err);
   a.st.checks = a.x.checks;
+  a.st.sandbox_seconds = a.x.pool_seconds;
+  if (a.x.pool)
+    pool_costs(a.x.pool, &a.st);
   a.st.generated = a.gen.made;
   a.st.seconds = now_s() - a.t0;
   if (!st && a.o.log)

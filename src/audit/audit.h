@@ -39,6 +39,9 @@ typedef enum au_pclass {
   AU_P_WIDE,       /* the plain text's words of at least owner chars */
   AU_P_PROMPT,     /* the item's prompt, echoed */
   AU_P_CONSTRAINT, /* one constraint's text, echoed (owner) */
+  AU_P_QUOTED,     /* the long text, then the phrases constraint owner
+                      quotes: an honest answer that uses the words it asks
+                      for */
   AU_P_THINK,      /* the task restated inside <think>, no answer after */
   AU_P_CORPUS,     /* an unrelated real response (owner: its index) */
   AU_P_USER,       /* a --probes response (owner: its line) */
@@ -51,8 +54,9 @@ typedef enum au_pclass {
 bool au_probe_gaming(au_pclass c);
 
 /* Honest answers: texts a model could write in earnest (the corpus, the
- * long text, its plain and sized forms, LLM-written satisfying ones; not
- * the wide probe, a list of long words). */
+ * long text, its plain and sized forms, the long text with a constraint's
+ * quoted phrases, LLM-written satisfying ones; not the wide probe, a list
+ * of long words). */
 bool au_probe_honest(au_pclass c);
 
 /* text made plain: every character but letters, digits, '-' and '\''
@@ -230,8 +234,8 @@ void au_exec_free(au_exec *x);
 /* ---- findings (findings.c) ----------------------------------------------- */
 
 /* Joint probes per candidate pair: a then b as they are and made terse,
- * and two overlays (findings.c). */
-#define AU_JOINT_PER_PAIR 4
+ * and three overlays (findings.c). */
+#define AU_JOINT_PER_PAIR 5
 
 /* Adds the joint probes for the row's constraint pairs that no probe passes
  * together (each function gets at most budget of them).  0 or -1. */

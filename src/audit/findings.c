@@ -8,9 +8,9 @@
  * probe of one followed by a passing probe of the other, and the two
  * in short plain sentences, and overlaid: the second's words made plain,
  * then the first one's plain words after as many, in sentences of at most
- * 14 words; and the first's in short sentences over the second's, as long
- * as the second); a pair left without joint probes by the budget is not
- * flagged.
+ * 14 words; and each one's words in short sentences over the other's, as
+ * long as the other: a length that one demands, the sentences the other
+ * does); a pair left without joint probes by the budget is not flagged.
  * A finding implied by another is not repeated: a vacuous function is not
  * also gameable, and one that raises on every probe does not also "never
  * pass".
@@ -238,6 +238,7 @@ static int rank(const au_probe *p, size_t k) {
   case AU_P_SATISFY:
     return p->owner == (int)k ? 9 : 7;
   case AU_P_CONSTRAINT:
+  case AU_P_QUOTED:
     return p->owner == (int)k ? 8 : 6;
   case AU_P_SIZED:
   case AU_P_WIDE:
@@ -367,7 +368,8 @@ int au_find_joint_candidates(au_row *r, int budget) {
       rc = add_joint(r, a, b, pa, pb) ||
            add_plain_joint(r, a, b, pa, pb, AU_TERSE_WORDS) ||
            add_overlay(r, a, b, pa, pb, AU_PLAIN_WORDS, false) ||
-           add_overlay(r, a, b, pb, pa, AU_TERSE_WORDS, true);
+           add_overlay(r, a, b, pb, pa, AU_TERSE_WORDS, true) ||
+           add_overlay(r, a, b, pa, pb, AU_TERSE_WORDS, true);
       used[a] += AU_JOINT_PER_PAIR;
       used[b] += AU_JOINT_PER_PAIR;
     }

@@ -22,8 +22,8 @@ bool au_probe_gaming(au_pclass c) {
 
 bool au_probe_honest(au_pclass c) {
   return c == AU_P_LONG || c == AU_P_PLAIN || c == AU_P_TERSE ||
-         c == AU_P_SIZED || c == AU_P_CORPUS || c == AU_P_USER ||
-         c == AU_P_SATISFY;
+         c == AU_P_SIZED || c == AU_P_QUOTED || c == AU_P_CORPUS ||
+         c == AU_P_USER || c == AU_P_SATISFY;
 }
 
 /* ---- plain text ---------------------------------------------------------- */
@@ -100,6 +100,7 @@ void au_probe_name(const au_probe *p, char *out, size_t n) {
                                       [AU_P_WIDE] = "wide",
                                       [AU_P_PROMPT] = "prompt_echo",
                                       [AU_P_CONSTRAINT] = "constraint_echo",
+                                      [AU_P_QUOTED] = "quoted",
                                       [AU_P_THINK] = "think_only",
                                       [AU_P_CORPUS] = "corpus",
                                       [AU_P_USER] = "probes",
@@ -241,6 +242,111 @@ static int add_echoes(au_row *r, size_t room) {
   return 0;
 }
 
+/* ---- the quoted phrases of a constraint ---------------------------------- */
+
+#define AU_MAX_PHRASES 8
+#define AU_MAX_PHRASE_BYTES 200
+
+static bool alnum_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* The end of a phrase opened at s + i by the quote q (of qlen bytes, closed
+ * by close/clen), or 0 when it has none or is empty or too long.  A single
+ * quote opens and closes only at a word's edge (so "don't" is no quote). */
+static size_t phrase_end(const char *s, size_t i, const char *close,
+                         size_t clen, bool single) {
+  if (single && i > 0 && alnum_byte((unsigned char)s[i - 1]))
+    return 0;
+  for (size_t j = i + 1; s[j] && j - i <= AU_MAX_PHRASE_BYTES; j++) {
+    if (strncmp(s + j, close, clen) || j == i + 1)
+      continue;
+    if (single && alnum_byte((unsigned char)s[j + clen]))
+      continue;
+    return j;
+  }
+  return 0;
+}
+
+/* Appends the phrases text quotes ("...", '...', “...”), joined by
+ * ", ", to b; returns how many (-1 on ENOMEM). */
+static int quoted_phrases(const char *text, vf_buf *b) {
+  static const struct {
+    const char *open, *close;
+    bool single;
+  } q[] = {{"\"", "\"", false},
+           {"\xe2\x80\x9c", "\xe2\x80\x9d", false},
+           {"'", "'", true}};
+  int n = 0;
+  for (size_t i = 0; text[i] && n < AU_MAX_PHRASES; i++)
+    for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+      size_t ol = strlen(q[k].open);
+      if (strncmp(text + i, q[k].open, ol))
+        continue;
+      size_t e = phrase_end(text, i + ol - 1, q[k].close, strlen(q[k].close),
+                            q[k].single);
+      if (!e)
+        continue;
+      if ((n && vf_buf_append(b, ", ", 2)) ||
+          vf_buf_append(b, text + i + ol, e - i - ol))
+        return -1;
+      n++;
+      i = e + strlen(q[k].close) - 1;
+      break;
+    }
+  return n;
+}
+
+/* Appends the string values of a native checker's kwargs (its keywords,
+ * phrases...), joined by ", "; returns how many (-1 on ENOMEM). */
+static int kwarg_phrases(const vf_item *it, size_t k, vf_buf *b) {
+  const json_t *kw = json_array_get(json_object_get(it->json, "kwargs"), k);
+  const char *key;
+  const json_t *v;
+  int n = 0;
+  json_object_foreach((json_t *)kw, key, v) {
+    for (size_t i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
+      const json_t *s = json_is_array(v) ? json_array_get(v, i) : v;
+      if (!json_is_string(s) || !json_string_length(s))
+        continue;
+      if ((n && vf_buf_append(b, ", ", 2)) ||
+          vf_buf_append(b, json_string_value(s), json_string_length(s)))
+        return -1;
+      n++;
+    }
+  }
+  return n;
+}
+
+/* For each audited constraint that quotes phrases (or, native, has string
+ * kwargs): the long text, then a paragraph of the phrases (what an honest
+ * answer that uses the asked-for words or sentence could look like). */
+static int add_quoted(au_row *r, const au_corpus *c, size_t room) {
+  for (size_t k = 0, n = 0; k < r->it.nc && n < room && n < AU_MAX_ECHOES;
+       k++) {
+    if (!r->fn[k].audited)
+      continue;
+    vf_buf b = {0};
+    int got = vf_buf_append(&b, c->longtext, c->longlen) ||
+                      vf_buf_append(&b, "\n\n", 2)
+                  ? -1
+              : r->it.c[k].kind == VF_CK_NATIVE ? kwarg_phrases(&r->it, k, &b)
+                                                 : quoted_phrases(r->ktext[k], &b);
+    if (got <= 0 || vf_buf_putc(&b, '\0')) {
+      vf_buf_free(&b);
+      if (got < 0)
+        return -1;
+      continue;
+    }
+    if (au_row_add_probe(r, AU_P_QUOTED, (int)k, -1, b.data, b.len - 1,
+                         b.data))
+      return -1;
+    n++;
+  }
+  return 0;
+}
+
 /* Adds n distinct to nums (at most cap); returns the new count. */
 static size_t add_number(size_t *nums, size_t n, size_t cap, size_t v) {
   for (size_t i = 0; i < n; i++)
@@ -333,7 +439,12 @@ int au_row_probes(au_row *r, const au_corpus *c, int max, int reserve) {
       au_row_add_probe(r, AU_P_TERSE, -1, -1, c->terse, c->terselen, NULL) ||
       au_row_add_probe(r, AU_P_PROMPT, -1, -1, r->it.prompt, r->it.prompt_len,
                        NULL) ||
-      add_think(r) || add_echoes(r, limit > 15 ? limit - 15 : 0))
+      add_think(r))
+    return -1;
+  /* the echoes and the quoted probes share limit - 15 places (the fixed
+   * seven above, up to eight sized ones) */
+  size_t room = limit > 15 ? limit - 15 : 0, before = r->np;
+  if (add_echoes(r, room) || add_quoted(r, c, room - (r->np - before)))
     return -1;
   size_t nums[4], nn = sized_counts(r, nums, limit > 14 ? 4 : 2);
   for (size_t i = 0; i < nn; i++)
