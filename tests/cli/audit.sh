@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # audit.sh: `verif audit` end to end on the 200 VerInstruct samples (records,
 # summary, exit statuses, --filter), and its HTML report and that of `verif
-# eval --html --compare` loaded in a real headless browser (Debian's
-# chromium): the totals the page draws equal those of the JSONL and of the
-# official report.  The screenshots stay in BUILD/test-artifacts/ (not
-# committed).  Run by scripts/run-tests with VERIF set.
+# eval --html --compare` (IFEval, IFBench) loaded in a real headless browser
+# (Debian's chromium): the totals the page draws equal those of the JSONL,
+# of the official report and of each run's result files.  The screenshots
+# stay in BUILD/test-artifacts/ (not committed).  Run by scripts/run-tests
+# with VERIF set.
 set -u
 TEST_NAME=audit
 . "$(dirname "$0")/lib/harness.bash"
@@ -156,5 +157,55 @@ for r, want in runs.items():
 assert value("run0-prompts") == 540 and value("run1-prompts") == 540
 bars = re.findall(r'data-chart="id-strict" data-cat="([^"]+)" data-series="verif" data-value="([0-9.]+)"', dom)
 assert len(bars) == 25, len(bars)
+PY
+
+# IFBench: eval --html --compare against a second run of the same prompts
+# (the sample responses cut to 300 characters, evaluated into D/compare/)
+python3 - "$T" <<'PY'
+import json, sys
+with open(f"{sys.argv[1]}/cut.jsonl", "w") as f:
+    for l in open("tests/data/ifbench/sample_output.jsonl"):
+        r = json.loads(l)
+        r["response"] = r["response"][:300]
+        f.write(json.dumps(r) + "\n")
+PY
+"$V" eval ifbench --input_data tests/data/ifbench/IFBench_test_2025-07_8a66c06.jsonl \
+  --input_response_data tests/data/ifbench/sample_output.jsonl \
+  --output_dir "$T/ib" --html "$T/ib.html" --compare "$T/cut.jsonl" \
+  --label full --compare-label cut >"$T/ib.out" 2>"$T/ib.err"
+[ $? -eq 0 ] && [ -s "$T/ib.html" ] && ok || bad "eval ifbench --html: $(tail -3 "$T/ib.err")"
+browse "$T/ib.html" "$T/ib.dom" "$ART/eval-ifbench-report.png" && ok ||
+  bad "chromium could not load the IFBench eval report"
+python3 - "$T" <<'PY' && ok || bad "the IFBench eval page's figures differ from the result files"
+import json, re, sys
+from collections import defaultdict
+T = sys.argv[1]
+dom = open(f"{T}/ib.dom").read()
+assert 'data-ready="true"' in dom
+def value(id_):
+    m = re.search(r'id="%s"[^>]*data-value="([^"]*)"' % id_, dom)
+    assert m, id_
+    return float(m.group(1))
+def rows(d, mode):
+    return [json.loads(l) for l in open(f"{d}/eval_results_{mode}.jsonl")]
+# the first run is the official one (same bytes), the second the cut responses
+for r, d in ((0, "tests/data/ifbench"), (1, f"{T}/ib/compare")):
+    for mode in ("strict", "loose"):
+        rs = rows(d, mode)
+        ins = [x for q in rs for x in q["follow_instruction_list"]]
+        assert abs(value(f"run{r}-prompt-{mode}") - sum(q["follow_all_instructions"] for q in rs) / len(rs)) < 1e-9
+        assert abs(value(f"run{r}-instr-{mode}") - sum(ins) / len(ins)) < 1e-9
+        per = defaultdict(list)
+        for q in rs:
+            for i, ok in zip(q["instruction_id_list"], q["follow_instruction_list"]):
+                per[i].append(ok)
+        series = ("full", "cut")[r]
+        bars = {c: float(v) for c, v in re.findall(
+            r'data-chart="id-%s" data-cat="([^"]+)" data-series="%s" data-value="([0-9.]+)"' % (mode, series), dom)}
+        assert sorted(bars) == sorted(per), (mode, series, len(bars), len(per))
+        for i, oks in per.items():
+            assert abs(bars[i] - sum(oks) / len(oks)) < 1e-9, (i, bars[i])
+assert value("run0-prompts") == 294 and value("run1-prompts") == 294
+assert value("run0-prompt-strict") != value("run1-prompt-strict")
 PY
 finish
